@@ -1,0 +1,57 @@
+"""gistool: county-scale disaster and safety-production risk assessment.
+
+The public API is re-exported here lazily, so ``import gistool`` (and
+``gistool --help``) stay fast: heavy modules load on first use.
+
+>>> import gistool
+>>> gistool.__version__
+'0.1.0'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name → module that defines it
+_EXPORTS: dict[str, str] = {
+    "read_layer": "gistool.io",
+    "write_layer": "gistool.io",
+    "write_raster": "gistool.io",
+    "write_table": "gistool.io",
+    "validate_layer": "gistool.validate",
+    "working_crs": "gistool.crs",
+    "StudyArea": "gistool.area",
+    "load_changge": "gistool.datasets",
+    "assess_risk": "gistool.assess",
+    "RiskResult": "gistool.assess",
+    "run": "gistool.pipeline",
+    "RunResult": "gistool.pipeline",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gistool.area import StudyArea
+    from gistool.assess import RiskResult, assess_risk
+    from gistool.crs import working_crs
+    from gistool.datasets import load_changge
+    from gistool.io import read_layer, write_layer, write_raster, write_table
+    from gistool.pipeline import RunResult, run
+    from gistool.validate import validate_layer
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'gistool' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""The ``gistool`` command line (click; rasterio's ``rio`` is the model)."""
