@@ -1,0 +1,109 @@
+"""Tests of the analysis units: grid, areal pairs, population pieces."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Polygon, box
+
+from gistool.errors import GeometryError, SchemaError
+from gistool.units import (
+    areal_pairs,
+    make_grid_units,
+    population_pieces,
+    rural_flag,
+    unit_ids,
+)
+
+CRS = "EPSG:4547"
+
+
+def _gdf(geoms, crs=CRS, **cols):
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=crs)
+
+
+def test_grid_on_rectangle_ids_rows_and_areas():
+    # 1200 × 700 m rectangle anchored at (100, 0): columns start at x = 0,
+    # rows at y = 1000 (ceil of 700 / 500 · 500)
+    b = _gdf([box(100, 0, 1300, 700)])
+    g = make_grid_units(b, size=500)
+    assert len(g) == 6  # 3 columns × 2 rows
+    assert g.crs == b.crs
+    first = g.iloc[0]
+    assert (first["row"], first["col"], first["cell_id"]) == (0, 0, "r00c00")
+    # r0 c0: x 100–500, y 500–700 → 400 × 200 m
+    assert first["area_km2"] == pytest.approx(0.08)
+    # r1 c1: full cell
+    full = g[(g["row"] == 1) & (g["col"] == 1)].iloc[0]
+    assert full["area_km2"] == pytest.approx(0.25)
+    assert g["area_km2"].sum() == pytest.approx(1.2 * 0.7)
+    assert g["cell_id"].is_unique
+
+
+def test_grid_on_irregular_boundary_sums_to_area_and_stays_inside():
+    poly = Polygon([(0, 0), (3100, 0), (3100, 900), (1200, 2600), (0, 2000)])
+    b = _gdf([poly])
+    g = make_grid_units(b, size=500)
+    assert g["area_km2"].sum() == pytest.approx(poly.area / 1e6)
+    assert g.geometry.within(poly.buffer(1e-6)).all()
+    # northern rows have smaller row numbers
+    assert g.geometry.centroid.y[g["row"] == 0].min() > g.geometry.centroid.y[g["row"] == 1].max()
+    assert (g.geom_type.isin(["Polygon", "MultiPolygon"])).all()
+
+
+def test_grid_refuses_geographic_and_missing_crs():
+    with pytest.raises(GeometryError, match="to_crs"):
+        make_grid_units(_gdf([box(113.7, 34.1, 113.8, 34.2)], crs="EPSG:4326"))
+    with pytest.raises(GeometryError, match="no CRS"):
+        make_grid_units(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]))
+
+
+def test_areal_pairs_overlap_areas():
+    t = _gdf([box(0, 0, 10, 10), box(10, 0, 20, 10)])
+    s = _gdf([box(5, 0, 15, 10)])
+    i, j, a = areal_pairs(t, s)
+    order = np.argsort(i)
+    assert i[order].tolist() == [0, 1]
+    assert j.tolist() == [0, 0]
+    assert a[order].tolist() == [50.0, 50.0]
+    with pytest.raises(GeometryError, match="CRS mismatch"):
+        areal_pairs(t, s.to_crs("EPSG:3857"))
+
+
+def test_population_pieces_conserve_population():
+    # two villages: west 1000×500 (1000 people), east 500×500 (300 people)
+    v = _gdf(
+        [box(0, 0, 1000, 500), box(1000, 0, 1500, 500)],
+        code=["411082100200", "411082100001"],
+        township_code=["411082100", "411082100"],
+        population=[1000.0, 300.0],
+    )
+    g = make_grid_units(v, size=500)
+    p = population_pieces(v, g)
+    assert p["population"].sum() == pytest.approx(1300.0)
+    per_cell = p.groupby("cell_id")["population"].sum()
+    assert per_cell.to_dict() == pytest.approx({"r00c00": 500.0, "r00c01": 500.0, "r00c02": 300.0})
+    assert set(p.geom_type) == {"Point"}
+    # rural from the code rule: 200 → 村委会, 001 → 居委会
+    assert p.set_index("village_code")["rural"].to_dict() == {
+        "411082100200": 1.0,
+        "411082100001": 0.0,
+    }
+    # without grid: one piece per village
+    p1 = population_pieces(v)
+    assert p1["population"].tolist() == [1000.0, 300.0]
+
+
+def test_population_pieces_require_columns():
+    v = _gdf([box(0, 0, 1, 1)], code=["411082100200"], population=[1.0])
+    with pytest.raises(SchemaError, match="township_code"):
+        population_pieces(v)
+
+
+def test_rural_flag_prefers_kind_and_unit_ids():
+    v = pd.DataFrame({"code": ["411082100201", "411082100002"], "kind": ["居委会", "村委会"]})
+    assert rural_flag(v).tolist() == [0.0, 1.0]
+    assert unit_ids(pd.DataFrame({"code": [1, 2]})).tolist() == ["1", "2"]
+    assert unit_ids(pd.DataFrame({"x": [1, 2]})).tolist() == ["0", "1"]
