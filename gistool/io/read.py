@@ -1,0 +1,316 @@
+"""Read any supported vector layer into a GeoDataFrame in the working CRS.
+
+One entry point, :func:`read_layer`, for GeoPackage, Shapefile (also zipped),
+GeoJSON, GeoParquet, FlatGeobuf (and other formats GDAL opens), and CSV/XLSX
+tables with coordinate columns. The steps, in order:
+
+1. read the source (encoding of Shapefiles and CSV detected, see
+   :mod:`gistool.io.encoding`);
+2. apply the column map ``columns=`` (renaming onto DESIGN §1 names);
+3. settle the source CRS (``crs=`` states it; a missing CRS is refused);
+4. convert GCJ-02 / BD-09 offset lon/lat to WGS84 (``coords=``);
+5. check the schema of ``kind=`` (required columns, geometry type);
+6. reproject to ``to_crs`` (default: the CGCS2000 3-degree Gauss–Krüger zone).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from gistool.errors import InputError, describe_source
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: Extension → (format name, GDAL driver or None for non-GDAL readers).
+FORMATS: Final[dict[str, tuple[str, str | None]]] = {
+    ".gpkg": ("GeoPackage", "GPKG"),
+    ".shp": ("Shapefile", "ESRI Shapefile"),
+    ".zip": ("zipped Shapefile", "ESRI Shapefile"),
+    ".geojson": ("GeoJSON", "GeoJSON"),
+    ".json": ("GeoJSON", "GeoJSON"),
+    ".fgb": ("FlatGeobuf", "FlatGeobuf"),
+    ".parquet": ("GeoParquet", None),
+    ".geoparquet": ("GeoParquet", None),
+    ".csv": ("CSV", None),
+    ".txt": ("CSV", None),
+    ".tsv": ("CSV", None),
+    ".xlsx": ("XLSX", None),
+    ".xlsm": ("XLSX", None),
+}
+#: Other extensions handed to GDAL as they are.
+GDAL_OTHER: Final[tuple[str, ...]] = (".kml", ".gml", ".gdb", ".tab", ".mif", ".sqlite", ".gpx")
+
+Coords = Literal["wgs84", "gcj02", "bd09"]
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    text = text.split("; It might help")[0]
+    return text[:300]
+
+
+def check_source(path: str | os.PathLike[str]) -> Path:
+    """Refuse a missing, empty or unsupported source; return it as a Path.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the fix.
+    """
+    p = Path(path)
+    where = describe_source(p)
+    if not p.exists():
+        hint = ""
+        if p.parent.is_dir():
+            near = sorted(q.name for q in p.parent.glob(f"{p.stem}.*"))[:5]
+            if near:
+                hint = f" (found {near})"
+        msg = f"{where} does not exist{hint}; check the path"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if p.is_dir() and suffix != ".gdb":
+        shps = sorted(q.name for q in p.glob("*.shp"))[:5]
+        msg = f"{where} is a directory; give a file inside it" + (f", e.g. {shps}" if shps else "")
+        raise InputError(msg)
+    if p.is_file() and p.stat().st_size == 0:
+        msg = f"{where} is empty (0 bytes); it was not copied or exported completely -- redo that"
+        raise InputError(msg)
+    if suffix not in FORMATS and suffix not in GDAL_OTHER:
+        known = sorted({*FORMATS, *GDAL_OTHER})
+        msg = f"{where}: unknown format '{suffix or '(no extension)'}'; supported: {known}"
+        raise InputError(msg)
+    if suffix == ".shp":
+        for side in (".shx", ".dbf"):
+            sp = p.with_suffix(side)
+            if not sp.exists() and not p.with_suffix(side.upper()).exists():
+                msg = (
+                    f"{where}: the Shapefile's {side} file is missing; "
+                    f"copy all of {p.stem}.shp/.shx/.dbf/.prj/.cpg together"
+                )
+                raise InputError(msg)
+            if sp.exists() and sp.stat().st_size == 0:
+                msg = f"{describe_source(sp)} is empty (0 bytes); re-export the Shapefile"
+                raise InputError(msg)
+    return p
+
+
+def list_layers(path: str | os.PathLike[str]) -> list[tuple[str, str | None]]:
+    """Return ``(layer name, geometry type or None)`` for every layer of a source.
+
+    CSV and GeoParquet sources have one layer named after the file; an XLSX
+    workbook has one layer per sheet.
+    """
+    p = check_source(path)
+    fmt, driver = FORMATS.get(p.suffix.lower(), ("", "GDAL"))
+    if fmt == "XLSX":
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(p, read_only=True)
+        except Exception as exc:
+            msg = f"{describe_source(p)}: cannot be read as an XLSX workbook ({_short(exc)})"
+            raise InputError(msg) from None
+        try:
+            return [(name, "Point") for name in book.sheetnames]
+        finally:
+            book.close()
+    if driver is None:
+        return [(p.stem, None)]
+    import pyogrio
+    from pyogrio.errors import DataSourceError
+
+    try:
+        layers = pyogrio.list_layers(p)
+    except DataSourceError as exc:
+        msg = _corrupt_message(p, fmt, exc)
+        raise InputError(msg) from None
+    return [(str(name), None if gt is None else str(gt)) for name, gt in layers]
+
+
+def _corrupt_message(p: Path, fmt: str, exc: BaseException) -> str:
+    kind = fmt or "a GIS file"
+    return (
+        f"{describe_source(p)}: cannot be read as {kind} ({_short(exc)}); the file is damaged, "
+        "truncated or of another format -- re-export it"
+    )
+
+
+def _choose_layer(p: Path, fmt: str, layer: str | None) -> str | None:
+    layers = list_layers(p)
+    names = [n for n, _ in layers]
+    if layer is not None:
+        if layer not in names:
+            msg = (
+                f"{describe_source(p, layer)}: no such layer; layers: {names}; "
+                "pass one of them as layer= (CLI: --layer)"
+            )
+            raise InputError(msg)
+        return layer
+    if len(layers) <= 1:
+        return names[0] if names else None
+    spatial = [n for n, gt in layers if gt is not None]
+    if len(spatial) == 1:
+        return spatial[0]
+    msg = (
+        f"{describe_source(p)}: {fmt or 'the source'} has {len(names)} layers {names}; "
+        "choose one with layer= (CLI: --layer)"
+    )
+    raise InputError(msg)
+
+
+def _read_gdal(
+    p: Path, fmt: str, layer: str | None, encoding: str | None
+) -> tuple[gpd.GeoDataFrame, str, str, str | None]:
+    import warnings
+
+    import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
+    from gistool.io.encoding import detect_encoding, normalise_encoding
+
+    chosen = _choose_layer(p, fmt, layer)
+    if fmt in ("Shapefile", "zipped Shapefile"):
+        if encoding is not None:
+            enc, how = normalise_encoding(encoding), "given by the caller"
+        else:
+            enc, how = detect_encoding(p)
+        kwargs: dict[str, Any] = {"encoding": enc}
+    else:
+        enc, how = "utf-8", f"{fmt or 'GDAL'} text is UTF-8"
+        kwargs = {}
+    try:
+        with warnings.catch_warnings():
+            # GDAL notes (e.g. "several geometry types") are not errors of the caller
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(p, layer=chosen, use_arrow=True, **kwargs)
+    except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
+        raise InputError(_corrupt_message(p, fmt, exc)) from None
+    except UnicodeDecodeError as exc:
+        msg = (
+            f"{describe_source(p, chosen)}: text is not {enc} ({how}); "
+            "pass the right encoding= (CLI: --encoding), e.g. 'gb18030' or 'utf-8'"
+        )
+        raise InputError(msg) from exc
+    return gdf, enc, how, chosen
+
+
+def _read_parquet(p: Path, columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    try:
+        return gpd.read_parquet(p, columns=columns)
+    except (ValueError, OSError) as exc:
+        msg = (
+            f"{describe_source(p)}: cannot be read as GeoParquet ({_short(exc)}); the file is "
+            "damaged or a plain Parquet table without geometry metadata -- re-export it"
+        )
+        raise InputError(msg) from None
+
+
+def read_layer(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    crs: Any = None,
+    coords: Coords | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    kind: str | None = None,
+    to_crs: Any = "working",
+) -> gpd.GeoDataFrame:
+    """Read a vector layer or a coordinate table into a GeoDataFrame.
+
+    Parameters
+    ----------
+    path
+        ``.gpkg``, ``.shp`` (or a ``.zip`` holding one), ``.geojson``/``.json``,
+        ``.parquet``, ``.fgb``, ``.csv``/``.txt``, ``.xlsx``, or another format
+        GDAL opens (``.kml``, ``.gml``, ``.gdb``...).
+    layer
+        Layer of a multi-layer source (GeoPackage) or sheet of a workbook.
+        Required when a source has several spatial layers.
+    crs
+        CRS of the source coordinates. Needed when the source declares none
+        (never guessed); overrides a declared CRS with a warning otherwise.
+        CSV/XLSX lon/lat columns default to EPSG:4326 when all values are
+        within ±180/±90 (see :mod:`gistool.io.tabular`).
+    coords
+        ``"gcj02"`` (Amap/Tencent) or ``"bd09"`` (Baidu) converts offset lon/lat
+        to WGS84 before anything else; ``"wgs84"`` or None leaves them.
+    encoding
+        Text encoding of a Shapefile ``.dbf`` or CSV; detected when None.
+    columns
+        Source column → canonical column (DESIGN §1), e.g. ``{"企业名称": "name"}``.
+    kind
+        Layer kind of :data:`gistool.schema.SCHEMAS`; checks required columns
+        and geometry type after the column map.
+    to_crs
+        ``"working"`` (the CGCS2000 3-degree Gauss–Krüger zone of the layer,
+        :func:`gistool.crs.working_crs`), None to keep the source CRS, or any CRS.
+
+    Returns
+    -------
+    GeoDataFrame
+        With ``attrs``: ``source_path``, ``source_layer``, ``source_format``,
+        ``source_encoding``, ``source_encoding_how``, ``source_crs``.
+
+    Raises
+    ------
+    InputError
+        Missing, empty, damaged or unknown file; unknown layer; bad coordinate
+        columns. Subclasses :class:`~gistool.errors.CRSError`,
+        :class:`~gistool.errors.SchemaError` and
+        :class:`~gistool.errors.GeometryError` for those problems.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "企业.csv"
+    >>> _ = p.write_text("企业名称,经度,纬度\\n长葛某厂,113.77,34.22\\n", encoding="utf-8-sig")
+    >>> g = read_layer(p, columns={"企业名称": "name"})
+    >>> g.crs.to_epsg(), g["name"].tolist()
+    (4547, ['长葛某厂'])
+    """
+    from gistool.crs import convert_offset_coords, ensure_crs, to_working
+    from gistool.io.columns import check_schema, rename_columns
+
+    p = check_source(path)
+    fmt, _driver = FORMATS.get(p.suffix.lower(), ("", None))
+    chosen = layer
+    if fmt in ("CSV", "XLSX"):
+        from gistool.io.tabular import read_table_frame, table_to_geodataframe
+
+        df, enc, how = read_table_frame(p, layer=layer, encoding=encoding, columns=columns)
+        gdf = table_to_geodataframe(df, p, layer=layer, crs=crs)
+    else:
+        if fmt == "GeoParquet":
+            gdf, enc, how = _read_parquet(p), "utf-8", "GeoParquet text is UTF-8"
+        else:
+            gdf, enc, how, chosen = _read_gdal(p, fmt, layer, encoding)
+        gdf = rename_columns(gdf, columns, source=p, layer=chosen)
+    source_crs = gdf.crs
+    if coords not in (None, "wgs84"):
+        if gdf.crs is None and crs is None:
+            # offset coordinates are published as lon/lat; ensure_crs still checks the ranges
+            gdf = gdf.set_crs("EPSG:4326")
+        gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
+        gdf = convert_offset_coords(gdf, coords, source=p, layer=chosen)
+    else:
+        gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
+    if kind is not None:
+        check_schema(gdf, kind, source=p, layer=chosen)
+    if to_crs is not None:
+        gdf = to_working(gdf, None if to_crs == "working" else to_crs, source=p, layer=chosen)
+    gdf.attrs.update(
+        source_path=str(p),
+        source_layer=chosen,
+        source_format=fmt or "GDAL",
+        source_encoding=enc,
+        source_encoding_how=how,
+        source_crs=None if source_crs is None else source_crs.to_string(),
+    )
+    return gdf

@@ -1,0 +1,275 @@
+"""Point (and WKT) layers from CSV and XLSX tables.
+
+Coordinates come from a lon/lat pair (``lon``/``lng``/``longitude``/``经度`` and
+``lat``/``latitude``/``纬度``), an x/y pair, or a WKT column (``wkt``/``geometry``).
+
+CRS rule (documented choice): a lon/lat pair -- or a WKT column -- whose values
+all lie within longitude/latitude ranges is taken as EPSG:4326 when the caller
+gave no ``crs``; that is what such a table almost always is, and values
+outside those ranges are refused rather than guessed. An x/y pair carries no
+such meaning and is refused without ``crs=``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+
+from gistool.errors import CRSError, DataRepairWarning, InputError, describe_source
+from gistool.io.columns import rename_columns
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+LON_NAMES: Final[tuple[str, ...]] = (
+    "lon", "lng", "long", "longitude", "经度", "wgs84_lon", "gcj02_lon", "bd09_lon", "lon_wgs84",
+    "东经", "point_x_lon",
+)
+LAT_NAMES: Final[tuple[str, ...]] = (
+    "lat", "latitude", "纬度", "wgs84_lat", "gcj02_lat", "bd09_lat", "lat_wgs84", "北纬",
+    "point_y_lat",
+)
+X_NAMES: Final[tuple[str, ...]] = ("x", "point_x", "easting", "东坐标", "x坐标", "横坐标")
+Y_NAMES: Final[tuple[str, ...]] = ("y", "point_y", "northing", "北坐标", "y坐标", "纵坐标")
+WKT_NAMES: Final[tuple[str, ...]] = ("wkt", "geometry", "geom", "the_geom", "shape")
+
+# columns kept as text so that codes keep leading zeros and 18-character credit codes stay intact
+_TEXT_COLUMNS: Final[frozenset[str]] = frozenset(
+    {"code", "township_code", "id", "credit_code", "代码", "编码", "编号", "统一社会信用代码"}
+)
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace") as fh:
+        first = fh.readline()
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
+    return max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+
+
+def read_table_frame(
+    path: Path,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, str, str]:
+    """Read a CSV or XLSX table as a DataFrame with the column map applied.
+
+    Returns
+    -------
+    tuple
+        ``(frame, encoding, how)``; XLSX files report ``("utf-8", "XLSX is Unicode")``.
+    """
+    import pandas as pd
+
+    from gistool.io.encoding import detect_csv_encoding, normalise_encoding
+
+    text_cols = set(_TEXT_COLUMNS)
+    if columns:
+        text_cols |= {src for src, dst in columns.items() if dst in _TEXT_COLUMNS}
+    dtype: Any = lambda names: {c: str for c in names if str(c) in text_cols}  # noqa: E731
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        enc, how = "utf-8", "XLSX is Unicode"
+        try:
+            book = pd.ExcelFile(path, engine="openpyxl")
+        except Exception as exc:
+            msg = (
+                f"{describe_source(path)}: cannot be read as an XLSX workbook ({exc}); "
+                "the file is damaged or not .xlsx -- re-save it from Excel/WPS as .xlsx"
+            )
+            raise InputError(msg) from None
+        with book:
+            sheet: str | int = 0
+            if layer is not None:
+                if layer not in book.sheet_names:
+                    msg = (
+                        f"{describe_source(path, layer)}: no such sheet; sheets: "
+                        f"{book.sheet_names}; pass one of them as layer="
+                    )
+                    raise InputError(msg)
+                sheet = layer
+            header = book.parse(sheet, nrows=0).columns.tolist()
+            df = book.parse(sheet, dtype=dtype(header))
+    else:
+        if encoding is not None:
+            enc, how = normalise_encoding(encoding), "given by the caller"
+        else:
+            enc, how = detect_csv_encoding(path)
+        sep = _sniff_sep(path, enc)
+        try:
+            header = pd.read_csv(path, encoding=enc, sep=sep, nrows=0).columns.tolist()
+            df = pd.read_csv(
+                path, encoding=enc, sep=sep, dtype=dtype(header), encoding_errors="replace"
+            )
+        except (pd.errors.ParserError, UnicodeError, ValueError) as exc:
+            msg = (
+                f"{describe_source(path)}: cannot be parsed as a delimited text table "
+                f"({' '.join(str(exc).split())}); check the delimiter, quoting and encoding="
+            )
+            raise InputError(msg) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    df = rename_columns(df, columns, source=path, layer=layer)
+    return df, enc, how
+
+
+def _numeric(df: pd.DataFrame, col: str, path: Path, layer: str | None) -> np.ndarray:
+    import pandas as pd
+
+    raw = df[col]
+    values = pd.to_numeric(raw, errors="coerce")
+    if raw.dtype == object:
+        text = raw.astype("string").str.strip()
+        bad = values.isna() & text.notna() & (text != "")
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            msg = (
+                f"{describe_source(path, layer, col)}: text {str(raw.iloc[pos])!r} in a "
+                f"coordinate column at row {pos + 2} (header = row 1); coordinates must be "
+                "decimal numbers -- fix that cell (and any like it)"
+            )
+            raise InputError(msg)
+    return values.to_numpy(dtype="float64")
+
+
+def _check_lonlat(
+    lon: np.ndarray, lat: np.ndarray, cols: tuple[str, str], path: Path, layer: str | None
+) -> bool:
+    """Return True when lon/lat are in range; raise when swapped; False when projected-like."""
+    ok = ~(np.isnan(lon) | np.isnan(lat))
+    lo, la = lon[ok], lat[ok]
+    if lo.size == 0:
+        return True
+    in_range = (np.abs(lo) <= 180) & (np.abs(la) <= 90)
+    if in_range.all():
+        return True
+    swapped = (np.abs(la) <= 180) & (np.abs(lo) <= 90)
+    if swapped.all():
+        msg = (
+            f"{describe_source(path, layer)}: columns '{cols[0]}' and '{cols[1]}' look swapped "
+            f"(longitudes {lo.min():g}..{lo.max():g} fit latitudes, latitudes "
+            f"{la.min():g}..{la.max():g} exceed ±90); swap them with "
+            f"columns={{'{cols[0]}': 'lat', '{cols[1]}': 'lon'}}"
+        )
+        raise InputError(msg)
+    return False
+
+
+def table_to_geodataframe(
+    df: pd.DataFrame,
+    path: Path,
+    *,
+    layer: str | None = None,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Build point (or WKT) geometries from a table's coordinate columns.
+
+    Parameters
+    ----------
+    df
+        Table after the column map (``lon``/``lat``, ``x``/``y`` or ``wkt`` may
+        come from the map).
+    path, layer
+        Named in error messages.
+    crs
+        CRS of the coordinates; see the module docstring for the default.
+
+    Raises
+    ------
+    InputError
+        No coordinate columns, text in a coordinate column, lon/lat swapped or
+        out of range.
+    CRSError
+        x/y (or out-of-lon/lat-range WKT) coordinates and no ``crs``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    cols = [str(c) for c in df.columns]
+    lon_col, lat_col = _find(cols, LON_NAMES), _find(cols, LAT_NAMES)
+    x_col, y_col = _find(cols, X_NAMES), _find(cols, Y_NAMES)
+    wkt_col = _find(cols, WKT_NAMES)
+    where = describe_source(path, layer)
+    if lon_col and lat_col:
+        pair, lonlat = (lon_col, lat_col), True
+    elif x_col and y_col:
+        pair, lonlat = (x_col, y_col), False
+    elif wkt_col:
+        pair, lonlat = None, True
+    else:
+        msg = (
+            f"{where}: no coordinate columns found among {cols}; expected lon/lat "
+            "(经度/纬度, lng, longitude...), x/y or wkt -- or map yours with "
+            "columns={'<your lon column>': 'lon', '<your lat column>': 'lat'}"
+        )
+        raise InputError(msg)
+
+    if pair is not None:
+        xs = _numeric(df, pair[0], path, layer)
+        ys = _numeric(df, pair[1], path, layer)
+        missing = np.isnan(xs) | np.isnan(ys)
+        geoms = shapely.points(xs, ys)
+        geoms[missing] = None
+        drop = list(pair)
+    else:
+        text = df[wkt_col].astype("string")
+        try:
+            geoms = shapely.from_wkt(text.to_numpy(dtype=object, na_value=None))
+        except shapely.errors.GEOSException as exc:
+            msg = f"{describe_source(path, layer, wkt_col)}: invalid WKT ({exc}); fix that cell"
+            raise InputError(msg) from None
+        missing = shapely.is_missing(geoms)
+        drop = [wkt_col]
+    if missing.any():
+        import warnings
+
+        first = int(np.flatnonzero(missing)[0]) + 2
+        warnings.warn(
+            f"{where}: {int(missing.sum())} row(s) without coordinates (first: row {first}, "
+            "header = row 1) kept with empty geometry; fill them or drop them",
+            DataRepairWarning,
+            stacklevel=4,
+        )
+
+    if crs is None:
+        if not lonlat:
+            msg = (
+                f"{where}: columns '{pair[0]}'/'{pair[1]}' hold x/y coordinates of unknown CRS; "
+                "pass crs= (e.g. crs='EPSG:4547'; CLI: --crs), or crs='EPSG:4326' if they "
+                "are longitude/latitude"
+            )
+            raise CRSError(msg)
+        if pair is not None:
+            in_range = _check_lonlat(xs, ys, pair, path, layer)
+        else:
+            valid = geoms[~missing]
+            in_range = True
+            if valid.size:
+                b = shapely.total_bounds(valid)
+                in_range = bool(abs(b[0]) <= 180 and abs(b[2]) <= 180 and abs(b[1]) <= 90
+                                and abs(b[3]) <= 90)
+        if not in_range:
+            what = f"columns '{pair[0]}'/'{pair[1]}'" if pair else f"column '{wkt_col}'"
+            msg = (
+                f"{where}: {what} hold values outside longitude/latitude range (±180/±90); "
+                "if they are projected metres pass crs= (e.g. 'EPSG:4547'), "
+                "otherwise fix the coordinates"
+            )
+            raise InputError(msg)
+        crs = "EPSG:4326"
+    elif pair is not None and lonlat:
+        _check_lonlat(xs, ys, pair, path, layer)
+    data = df.drop(columns=drop)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
