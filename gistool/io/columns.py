@@ -163,7 +163,7 @@ def check_schema(
         fixes = []
         for col in missing:
             guess = suggest_column(col, [c for c in found if c not in schema.columns])
-            fixes.append(f'"{guess or "<source column>"}": "{col}"')
+            fixes.append(f'"{guess or f"<column for {col}>"}": "{col}"')
         where = describe_source(source, layer)
         msg = (
             f"{where}: {kind} layer is missing required column(s) {missing}; "

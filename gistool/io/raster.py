@@ -121,10 +121,13 @@ def write_raster(
             blockysize=BLOCKSIZE if height >= BLOCKSIZE else 256,
             predictor=3 if is_float else 2,
         )
-    with atomic_path(final, overwrite=overwrite) as tmp, rasterio.Env(GDAL_NUM_THREADS="1"):
-        with rasterio.open(
+    with (
+        atomic_path(final, overwrite=overwrite) as tmp,
+        rasterio.Env(GDAL_NUM_THREADS="1"),
+        rasterio.open(
             tmp, "w", width=width, height=height, count=count, dtype=data.dtype,
             crs=crs, transform=transform, nodata=nodata, **options,
-        ) as dst:
-            dst.write(data)
+        ) as dst,
+    ):
+        dst.write(data)
     return final

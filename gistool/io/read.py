@@ -120,11 +120,16 @@ def list_layers(path: str | os.PathLike[str]) -> list[tuple[str, str | None]]:
             book.close()
     if driver is None:
         return [(p.stem, None)]
+    import warnings
+
     import pyogrio
     from pyogrio.errors import DataSourceError
 
     try:
-        layers = pyogrio.list_layers(p)
+        with warnings.catch_warnings():
+            # GDAL notes on damaged files come as RuntimeWarnings; the error says it all
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = pyogrio.list_layers(p)
     except DataSourceError as exc:
         msg = _corrupt_message(p, fmt, exc)
         raise InputError(msg) from None

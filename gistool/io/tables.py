@@ -119,12 +119,14 @@ def write_table(
     if suffix not in (".csv", ".xlsx"):
         msg = f"cannot write a table to '{final}'; use a .csv or .xlsx file name"
         raise OutputError(msg)
+    import pandas as pd
+
     table = _plain_frame(df, headings)
     with atomic_path(final, overwrite=overwrite) as tmp:
         if suffix == ".csv":
             safe = table.copy()
             for col in safe.columns:
-                if safe[col].dtype == object or str(safe[col].dtype) in ("string", "str"):
+                if not pd.api.types.is_numeric_dtype(safe[col]):
                     safe[col] = safe[col].map(neutralise_formula)
             safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         else:

@@ -101,8 +101,8 @@ def read_table_frame(
                     )
                     raise InputError(msg)
                 sheet = layer
-            header = book.parse(sheet, nrows=0).columns.tolist()
-            df = book.parse(sheet, dtype=dtype(header))
+            header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns.tolist()
+            df = pd.read_excel(book, sheet_name=sheet, dtype=dtype(header))
     else:
         if encoding is not None:
             enc, how = normalise_encoding(encoding), "given by the caller"
@@ -130,7 +130,7 @@ def _numeric(df: pd.DataFrame, col: str, path: Path, layer: str | None) -> np.nd
 
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce")
-    if raw.dtype == object:
+    if not pd.api.types.is_numeric_dtype(raw):
         text = raw.astype("string").str.strip()
         bad = values.isna() & text.notna() & (text != "")
         if bad.any():
