@@ -1,0 +1,157 @@
+"""Hazard H: flood classes on tiny rasters, geological hazard, combination."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+from affine import Affine
+from shapely.geometry import Point, box
+
+from gistool.errors import SchemaError
+from gistool.hazard import (
+    assign_points,
+    combine_hazard,
+    combine_return_periods,
+    flood_class_fractions,
+    flood_hazard,
+    geo_hazard,
+    geohazard_point_density,
+    geohazard_point_weights,
+    hazard_indicators,
+    minmax,
+    susceptibility_score,
+    susceptibility_shares,
+)
+
+CRS = "EPSG:4547"
+NODATA = -9999.0
+
+
+def write_raster(path, arr, *, x0=0.0, y1=200.0, res=100.0):
+    arr = np.asarray(arr, dtype="float32")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(res, 0.0, x0, 0.0, -res, y1),
+        nodata=NODATA,
+    ) as dst:
+        dst.write(arr, 1)
+    return path
+
+
+#: 100-year depths: 2 rows × 4 columns of 100 m cells over x 0–400, y 0–200
+D100 = [[0.1, 0.3, 0.7, NODATA], [1.5, 2.5, 0.0, 0.6]]
+#: 20-year depths
+D20 = [[0.0, 0.0, 0.0, NODATA], [0.2, 0.0, 0.0, 0.0]]
+
+
+@pytest.fixture
+def units():
+    # A covers four whole cells; B covers half of two cells, one nodata cell,
+    # one whole cell, and sticks 50 m out of the raster
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B"]},
+        geometry=[box(0, 0, 200, 200), box(250, 0, 450, 200)],
+        crs=CRS,
+    )
+
+
+def test_flood_class_fractions_by_hand(tmp_path, units):
+    f = flood_class_fractions(units, write_raster(tmp_path / "d100.tif", D100))
+    # A (4 ha): 0.3 → class 1, 1.5 → class 3, 2.5 → class 4, 0.1 dry
+    assert f.loc[0].tolist() == pytest.approx([0.25, 0.0, 0.25, 0.25, 0.75])
+    # B (4 ha): half of the 0.7 cell (0.5 ha) + the 0.6 cell (1 ha) in class 2
+    assert f.loc[1].tolist() == pytest.approx([0.0, 0.375, 0.0, 0.0, 0.375])
+    # the centre rule counts whole cells whose centre is inside: C (x 240–400,
+    # 3.2 ha) holds the centres of the 0.7 and 0.6 cells → 2 ha / 3.2 ha
+    c = gpd.GeoDataFrame(geometry=[box(240, 0, 400, 200)], crs=CRS)
+    fc = flood_class_fractions(c, write_raster(tmp_path / "d.tif", D100), method="centre")
+    assert fc.loc[0, "frac_c2"] == pytest.approx(2 / 3.2)
+
+
+def test_flood_hazard_scores_and_return_periods(tmp_path, units):
+    fr = {
+        100: flood_class_fractions(units, write_raster(tmp_path / "a.tif", D100)),
+        20: flood_class_fractions(units, write_raster(tmp_path / "b.tif", D20)),
+    }
+    h = flood_hazard(fr)
+    # h100: A (1·.25 + 3·.25 + 4·.25)/4 = .5, B 2·.375/4 = .1875; h20: A .25/4, B 0
+    assert h["flood_h_100"].tolist() == pytest.approx([0.5, 0.1875])
+    assert h["flood_h_20"].tolist() == pytest.approx([0.0625, 0.0])
+    # p = 1/20, 1/100: (0.05·h20 + 0.01·h100) / 0.06
+    assert h["H_flood"].tolist() == pytest.approx(
+        [(0.05 * 0.0625 + 0.01 * 0.5) / 0.06, (0.01 * 0.1875) / 0.06]
+    )
+    assert h["flood_frac_100"].tolist() == pytest.approx([0.75, 0.375])
+    with pytest.raises(ValueError, match="return periods"):
+        combine_return_periods({})
+
+
+def test_susceptibility_shares_and_score(units):
+    zones = gpd.GeoDataFrame(
+        {"susceptibility": ["high", "low", "medium"]},
+        geometry=[box(0, 0, 100, 200), box(100, 0, 200, 100), box(250, 0, 450, 100)],
+        crs=CRS,
+    )
+    s = susceptibility_shares(units, zones)
+    assert s.loc[0].tolist() == pytest.approx([0.5, 0.0, 0.25])
+    assert s.loc[1].tolist() == pytest.approx([0.0, 0.5, 0.0])
+    # (3·.5 + 1·.25)/3, 2·.5/3
+    assert susceptibility_score(s) == pytest.approx([1.75 / 3, 1 / 3])
+    with pytest.raises(SchemaError, match="extreme"):
+        susceptibility_shares(units, zones.assign(susceptibility=["extreme", "low", "high"]))
+
+
+def test_point_weights_density_and_assignment(units):
+    pts = gpd.GeoDataFrame(
+        {
+            "id": ["p1", "p2", "p3"],
+            "hazard_type": ["collapse"] * 3,
+            "threatened_people": [0.0, np.e**2 - 1, 50.0],
+        },
+        geometry=[Point(50, 50), Point(150, 150), Point(1000, 1000)],
+        crs=CRS,
+    )
+    assert geohazard_point_weights(pts) == pytest.approx([1.0, 3.0, 1 + np.log(51)])
+    assert assign_points(pts, units).tolist() == [0, 0, -1]
+    # A: (1 + 3) / 0.04 km² = 100 per km²; B none
+    assert geohazard_point_density(units, pts) == pytest.approx([100.0, 0.0])
+    assert geohazard_point_density(units, None).tolist() == [0.0, 0.0]
+
+
+def test_geo_and_combined_hazard_formulas():
+    assert geo_hazard([0.5, 0.2, 0.0], [10.0, 0.0, 5.0]) == pytest.approx(
+        [0.6 * 0.5 + 0.4, 0.6 * 0.2, 0.4 * 0.5]
+    )
+    assert combine_hazard([1.0, 3.0], [2.0, 2.0], w_flood=0.7, w_geo=0.3) == pytest.approx(
+        [0.0, 0.7]
+    )
+    assert minmax([np.nan, 2.0]).tolist() == [0.0, 1.0]
+
+
+def test_hazard_indicators_end_to_end(tmp_path, units):
+    flood = {
+        100: write_raster(tmp_path / "d100.tif", D100),
+        20: write_raster(tmp_path / "d20.tif", D20),
+    }
+    zones = gpd.GeoDataFrame(
+        {"susceptibility": ["high"]}, geometry=[box(250, 0, 450, 200)], crs=CRS
+    )
+    h = hazard_indicators(units, flood_depth=flood, geohazard_zones=zones)
+    hf = [(0.05 * 0.0625 + 0.01 * 0.5) / 0.06, (0.01 * 0.1875) / 0.06]
+    assert h["H_flood"].tolist() == pytest.approx(hf)
+    assert h["g_zone"].tolist() == pytest.approx([0.0, 1.0])
+    assert h["H_geo"].tolist() == pytest.approx([0.0, 0.6])
+    # mm(H_flood) = 1, 0; mm(H_geo) = 0, 1
+    assert h["H"].tolist() == pytest.approx([0.7, 0.3])
+    assert isinstance(h, pd.DataFrame)
+    assert list(h.index) == list(units.index)
