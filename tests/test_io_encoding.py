@@ -1,0 +1,106 @@
+"""Shapefile and CSV encodings: GBK without .cpg, language-driver bytes, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+
+from gistool.errors import InputError
+from gistool.io import detect_encoding, read_layer
+from gistool.io.encoding import detect_dbf_encoding, normalise_encoding
+
+NAMES = ["长葛市", "大周镇", "佛耳湖镇"]
+
+
+def _gbk_shapefile(folder: Path, ldid: int | None = None, *, cpg: str | None = None) -> Path:
+    """A GBK shapefile with Chinese field names and values, no .cpg, optional LDID byte."""
+    gdf = gpd.GeoDataFrame(
+        {"名称": NAMES, "人口": [780000, 65000, 41000], "类型": ["市", "镇", "镇"]},
+        geometry=shapely.points([113.77, 113.80, 113.60], [34.22, 34.25, 34.30]),
+        crs="EPSG:4326",
+    )
+    path = folder / "gbk.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="GBK")
+    path.with_suffix(".cpg").unlink()
+    if ldid is not None:
+        dbf = path.with_suffix(".dbf")
+        raw = bytearray(dbf.read_bytes())
+        raw[29] = ldid
+        dbf.write_bytes(bytes(raw))
+    if cpg is not None:
+        path.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("ldid", "expected", "how"),
+    [
+        (None, "gb18030", "bytes decode as GB18030"),
+        (0x00, "gb18030", "bytes decode as GB18030"),
+        (0x4D, "gbk", "language driver byte 0x4D"),
+        (0x7A, "gbk", "language driver byte 0x7A"),
+        (0x57, "gb18030", "bytes decode as GB18030"),  # "ANSI" byte on GBK data
+    ],
+)
+def test_gbk_shapefile_without_cpg(tmp_path: Path, ldid: int | None, expected: str,
+                                   how: str) -> None:
+    path = _gbk_shapefile(tmp_path, ldid)
+    enc, found_how = detect_encoding(path)
+    assert enc == expected
+    assert how in found_how
+    got = read_layer(path)
+    assert list(got.columns[:3]) == ["名称", "人口", "类型"]
+    assert got["名称"].tolist() == NAMES
+    assert got["类型"].tolist() == ["市", "镇", "镇"]
+    assert got.attrs["source_encoding"] == expected
+
+
+def test_cpg_wins(tmp_path: Path) -> None:
+    path = _gbk_shapefile(tmp_path, 0x57, cpg="936")
+    assert detect_encoding(path) == ("gbk", ".cpg file says '936'")
+    assert read_layer(path)["名称"].tolist() == NAMES
+
+
+def test_wrong_cpg_overridden_by_encoding(tmp_path: Path) -> None:
+    path = _gbk_shapefile(tmp_path, cpg="ISO-8859-1")  # a lying .cpg
+    assert "名称" not in read_layer(path).columns  # mojibake, as the .cpg asks
+    assert read_layer(path, encoding="gbk")["名称"].tolist() == NAMES
+
+
+def test_utf8_shapefile(tmp_path: Path) -> None:
+    gdf = gpd.GeoDataFrame({"名称": NAMES}, geometry=shapely.points([1, 2, 3], [1, 2, 3]),
+                           crs="EPSG:4547")
+    path = tmp_path / "u.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="UTF-8")
+    assert detect_encoding(path)[0] == "utf-8"
+    path.with_suffix(".cpg").unlink()
+    assert detect_encoding(path) == ("utf-8", "bytes decode as UTF-8 (no .cpg, language "
+                                              "driver byte 0x00)")
+    assert read_layer(path)["名称"].tolist() == NAMES
+
+
+def test_latin1_falls_back_to_ldid() -> None:
+    header = bytearray(64)  # 32-byte header + one 32-byte field descriptor, then 0x0D
+    header[8:10] = (65).to_bytes(2, "little")
+    header[29] = 0x57
+    header[32:36] = b"NAME"
+    data = bytes(header) + b"\r" + " café é".encode("latin-1")
+    assert detect_dbf_encoding(None, data) == ("cp1252", "dBase language driver byte 0x57")
+
+
+def test_csv_detection(tmp_path: Path) -> None:
+    p = tmp_path / "a.csv"
+    p.write_bytes("名称\n长葛\n".encode("utf-8-sig"))
+    assert detect_encoding(p) == ("utf-8-sig", "UTF-8 byte-order mark")
+    p.write_bytes("名称\n长葛\n".encode("gb18030"))
+    assert detect_encoding(p)[0] == "gb18030"
+
+
+def test_unknown_encoding_name() -> None:
+    with pytest.raises(InputError, match=r"unknown text encoding 'klingon'.*'gb18030'"):
+        normalise_encoding("klingon")
+    assert normalise_encoding("CP936") == "gbk"
