@@ -124,13 +124,14 @@ def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
     Minimises Σ_classes Σ_{i ∈ class} (x_i − mean_class)² over all partitions of
     the sorted values into k contiguous classes, by dynamic programming:
     D_c(j) = min_{i ≤ j} D_{c−1}(i − 1) + SSD(i … j), with SSD from prefix sums
-    (O(k·n²) work, vectorised over i and j). Ties between equally good
+    (O(k·n²) work, vectorised over i and j). A class never splits a run of
+    equal values, so the k breaks are distinct. Ties between equally good
     partitions go to the longest last class, as in mapclassify.
 
     Parameters
     ----------
     values
-        At least k distinct finite values.
+        Finite values with at least k distinct ones.
     k
         Number of classes.
 
@@ -154,6 +155,7 @@ def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
     s1 = np.concatenate([[0.0], np.cumsum(z)])
     s2 = np.concatenate([[0.0], np.cumsum(z * z)])
     idx = np.arange(n)
+    new_value = np.concatenate([[True], x[1:] != x[:-1]])  # a class may start here
 
     def ssd(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         cnt = np.maximum(j - i + 1, 1)  # i > j (masked later) must not divide by 0
@@ -171,6 +173,7 @@ def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
             i = np.arange(c, int(j[-1]) + 1)  # start of the last class, i ≥ c
             cost = prev[i - 1][None, :] + ssd(i[None, :], j[:, None])
             cost[i[None, :] > j[:, None]] = np.inf
+            cost[:, ~new_value[i]] = np.inf  # never split a run of equal values
             # first minimum = smallest start = longest last class (mapclassify's tie rule)
             best = np.argmin(cost, axis=1)
             cur[j] = cost[np.arange(j.size), best]
