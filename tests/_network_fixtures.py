@@ -98,6 +98,10 @@ def nx_times_with_virtual(graph, s_snap, t_snap, members):
         chain = [(0.0, int(eu[e])), *[(f, ("p", e, i)) for i, (f, _) in enumerate(items)],
                  (1.0, int(ev[e]))]
         for (f0, n0), (f1, n1) in itertools.pairwise(chain):
+            if f1 == f0:  # same place: no travel needed in either direction
+                H.add_edge(n0, n1, w=0.0)
+                H.add_edge(n1, n0, w=0.0)
+                continue
             if np.isfinite(fwd[e]):
                 H.add_edge(n0, n1, w=(f1 - f0) * fwd[e])
             if np.isfinite(bwd[e]):

@@ -76,7 +76,7 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
         if graph.crs is not None and not pyproj.CRS(ds.crs).equals(graph.crs):
             tr = pyproj.Transformer.from_crs(graph.crs, ds.crs, always_xy=True)
             back = pyproj.Transformer.from_crs(ds.crs, graph.crs, always_xy=True)
-            cx, cy = t * (ds.width / 2, ds.height / 2)
+            cx, cy = t @ (ds.width / 2, ds.height / 2)
             (x0, x1), (y0, y1) = back.transform([cx, cx + cell], [cy, cy + cell])
             cell_m = min(abs(x1 - x0), abs(y1 - y0))
             dense = shapely.segmentize(geoms, cell_m / 4.0)
@@ -101,7 +101,9 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
         values = np.ma.filled(band.astype(float), 0.0)
         values[~np.isfinite(values)] = 0.0
         np.maximum(values, 0.0, out=values)
-        cols, rows = ~t * (xs, ys)
+        inv = ~t
+        cols = inv.a * xs + inv.b * ys + inv.c
+        rows = inv.d * xs + inv.e * ys + inv.f
         cols = np.floor(np.asarray(cols)).astype(np.int64) - c0
         rows = np.floor(np.asarray(rows)).astype(np.int64) - r0
     inside = (rows >= 0) & (rows < values.shape[0]) & (cols >= 0) & (cols < values.shape[1])

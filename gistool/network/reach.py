@@ -158,8 +158,10 @@ def travel_times(
     >>> tgt = gpd.GeoDataFrame({"id": ["V1"]}, geometry=[Point(2500, 0)], crs="EPSG:4547")
     >>> tt = travel_times(g, fac, tgt)
     >>> row = tt.iloc[0]
-    >>> row["target_id"], row["kind"], row["facility_id"], float(row["minutes"]), bool(row["within_5"])
-    ('V1', 'fire_station', 'F1', 3.0, True)
+    >>> row["target_id"], row["kind"], row["facility_id"], float(row["minutes"])
+    ('V1', 'fire_station', 'F1', 3.0)
+    >>> bool(row["within_5"]), bool(row["within_30"])
+    (True, True)
     """
     if len(sources) == 0:
         msg = f"{describe_source(layer='facilities')} is empty: travel times need sources"
