@@ -147,54 +147,97 @@ def straight_line_minutes(
 
 
 def network_minutes(
-    network: Any,
+    graph: Any,
     targets: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
     *,
+    flood_graph: Any = None,
     kinds: Sequence[str] = RESCUE_KINDS,
-    flood_depth: Any = None,
+    max_distance: float = 2000.0,
+    offroad_speed_kmh: float = 5.0,
 ) -> pd.DataFrame:
     """Road-network travel times from the nearest rescue facility (normal and flood).
 
-    A thin adapter over :func:`gistool.network.travel_times`: the minimum over
-    the facility kinds in ``kinds`` of the per-kind minutes, per target.
+    A thin adapter over :func:`gistool.network.travel_times`: per target, the
+    minimum over the facility kinds in ``kinds`` of the per-kind minutes.
+
+    Parameters
+    ----------
+    graph
+        The normal :class:`gistool.network.RoadGraph`.
+    targets
+        Target points.
+    facilities
+        Facilities with ``id`` and ``kind``.
+    flood_graph
+        The graph under the flood scenario (:func:`gistool.network.apply_flood`);
+        without it the flood minutes equal the normal ones.
+    kinds
+        Facility kinds that bring rescue.
+    max_distance, offroad_speed_kmh
+        Snapping limit (m) and off-road speed of :func:`gistool.network.travel_times`.
 
     Returns
     -------
     pandas.DataFrame
         ``facility_id``, ``kind``, ``minutes_normal``, ``minutes_flood``
-        (``inf`` where the flood isolates a target), index of ``targets``.
+        (``inf`` where a target cannot be reached), index of ``targets``.
     """
     from gistool.network import travel_times
 
     fac = _rescue_facilities(facilities, kinds)
-    kw: dict[str, Any] = {}
-    if flood_depth is not None:
-        kw["flood_depth"] = flood_depth
-    tt = travel_times(network, fac, targets, by="kind", **kw)
-    return _reduce_travel_table(tt, targets, kinds)
+    t = gpd.GeoDataFrame(
+        {"target_id": np.arange(len(targets))},
+        geometry=targets.geometry.to_numpy(),
+        crs=targets.crs,
+    )
+    tt = travel_times(
+        graph,
+        fac,
+        t,
+        by="kind",
+        flood_graph=flood_graph,
+        max_distance=max_distance,
+        offroad_speed_kmh=offroad_speed_kmh,
+    )
+    return _reduce_travel_table(tt, targets.index, kinds)
 
 
-def _reduce_travel_table(
-    tt: pd.DataFrame, targets: gpd.GeoDataFrame, kinds: Sequence[str]
-) -> pd.DataFrame:
-    """Min over facility kinds of a per-(target, kind) travel-time table."""
-    t = tt.reset_index() if "target" not in tt.columns else tt
-    t = t[t["kind"].astype(str).isin(list(kinds))]
-    out = {}
-    for sc in ("normal", "flood"):
+def _reduce_travel_table(tt: pd.DataFrame, index: pd.Index, kinds: Sequence[str]) -> pd.DataFrame:
+    """Min over facility kinds of a long (target × kind) travel-time table.
+
+    ``tt`` has ``target_id`` (the target's position), ``kind``, and either
+    ``minutes`` or ``minutes_normal`` / ``minutes_flood`` with ``facility_id``
+    / ``facility_id_flood``.
+    """
+    t = tt[tt["kind"].astype(str).isin(list(kinds))]
+    if "minutes_flood" not in t.columns:
+        t = t.assign(
+            minutes_normal=t["minutes"],
+            minutes_flood=t["minutes"],
+            facility_id_flood=t["facility_id"],
+        )
+    n = len(index)
+    out = pd.DataFrame(
+        {
+            "facility_id": np.full(n, None, dtype=object),
+            "kind": np.full(n, None, dtype=object),
+            "minutes_normal": np.full(n, np.inf),
+            "minutes_flood": np.full(n, np.inf),
+        }
+    )
+    for sc, fcol in (("normal", "facility_id"), ("flood", "facility_id_flood")):
         col = f"minutes_{sc}"
-        m = t[["target", "kind", col, *[c for c in (f"facility_{sc}", "facility") if c in t]]]
+        m = t[["target_id", "kind", col, fcol]]
         m = m.assign(**{col: m[col].astype(float).fillna(np.inf)})
-        best = m.sort_values(col).drop_duplicates("target").set_index("target")
-        out[col] = best[col]
+        best = m.sort_values(col, kind="stable").drop_duplicates("target_id")
+        pos = best["target_id"].to_numpy(dtype=np.int64)
+        out.loc[pos, col] = best[col].to_numpy()
         if sc == "flood":
-            fcol = next((c for c in (f"facility_{sc}", "facility") if c in best), None)
-            out["facility_id"] = best[fcol] if fcol else pd.Series(None, index=best.index)
-            out["kind"] = best["kind"]
-    df = pd.DataFrame(out).reindex(targets.index)
-    df[["minutes_normal", "minutes_flood"]] = df[["minutes_normal", "minutes_flood"]].fillna(np.inf)
-    return df
+            out.loc[pos, "facility_id"] = best[fcol].to_numpy()
+            out.loc[pos, "kind"] = best["kind"].to_numpy()
+    out.index = index
+    return out
 
 
 def weighted_group_stats(

@@ -100,16 +100,59 @@ def test_capacity_index_by_hand():
 def test_reduce_network_table_takes_min_over_kinds():
     tt = pd.DataFrame(
         {
-            "target": [0, 0, 1, 1, 0],
+            "target_id": [0, 0, 1, 1, 0],
             "kind": ["fire_station", "rescue_team", "fire_station", "rescue_team", "hospital"],
-            "facility_normal": ["F", "R", "F", "R", "H"],
+            "facility_id": ["F", "R", "F", "R", "H"],
             "minutes_normal": [5.0, 7.0, 12.0, 9.0, 1.0],
-            "facility_flood": ["F", "R", "F", None, "H"],
+            "facility_id_flood": ["F", "R", "F", None, "H"],
             "minutes_flood": [8.0, 7.5, 20.0, np.inf, 1.0],
         }
     )
-    targets = pd.DataFrame(index=[0, 1, 2])
-    out = _reduce_travel_table(tt, targets, ("fire_station", "rescue_team"))
+    out = _reduce_travel_table(tt, pd.Index(["a", "b", "c"]), ("fire_station", "rescue_team"))
     assert out["minutes_normal"].tolist() == [5.0, 9.0, np.inf]
     assert out["minutes_flood"].tolist() == [7.5, 20.0, np.inf]
     assert out["facility_id"].iloc[:2].tolist() == ["R", "F"]
+
+
+def test_network_minutes_flood_cuts_and_other_kind_takes_over(tmp_path):
+    import rasterio
+    from affine import Affine
+    from shapely.geometry import LineString
+
+    from gistool.capacity import network_minutes
+    from gistool.network import apply_flood, build_road_graph
+
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["county", "county"]},
+        geometry=[LineString([(0, 0), (2500, 0)]), LineString([(2500, 0), (5000, 0)])],
+        crs=CRS,
+    )
+    graph = build_road_graph(roads)  # 50 km/h: 2.5 km = 3 min
+    fac = _pts([(0, 0), (5000, 0)], id=["F1", "R1"], kind=["fire_station", "rescue_team"])
+    tgt = _pts([(2500, 0), (4000, 0), (100, 0)])
+    # 1 m of water over x 1000–2000 cuts the fire station's road
+    depth = np.zeros((1, 50), dtype="float32")
+    depth[0, 10:20] = 1.0
+    path = tmp_path / "flood.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=50,
+        height=1,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=Affine(100.0, 0.0, 0.0, 0.0, -100.0, 50.0),
+    ) as dst:
+        dst.write(depth, 1)
+    flood_graph, _ = apply_flood(graph, path)
+    m = network_minutes(graph, tgt, fac, flood_graph=flood_graph)
+    assert m["minutes_normal"].to_numpy() == pytest.approx([3.0, 1.2, 0.12])
+    # under flood the rescue team from the east takes over; the target on the
+    # cut edge is isolated (inf), which capacity_index counts as t_ref
+    assert m["minutes_flood"].iloc[:2].to_numpy() == pytest.approx([3.0, 1.2])
+    assert np.isinf(m["minutes_flood"].iloc[2])
+    assert m["facility_id"].iloc[:2].tolist() == ["R1", "R1"]
+    m0 = network_minutes(graph, tgt, fac)
+    assert (m0["minutes_flood"] == m0["minutes_normal"]).all()
