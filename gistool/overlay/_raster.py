@@ -1,0 +1,143 @@
+"""Uniform, window-by-window access to a raster given as a path, dataset or array."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gistool.errors import InputError, describe_source
+from gistool.overlay.grid import RasterGrid
+
+#: Largest number of cells read into memory at once; larger rasters are read in
+#: blocks of whole rows (a float32 block of this size is 128 MiB).
+BLOCK_CELLS = 1 << 25
+
+RasterLike = Any  # str | Path | rasterio DatasetReader | (array, RasterGrid[, nodata])
+
+
+class RasterSource:
+    """A single band of a raster, read as row blocks.
+
+    Parameters
+    ----------
+    grid
+        The raster's grid.
+    nodata
+        The nodata value (``None`` for none); NaN is always treated as nodata.
+    name
+        How to name the raster in messages.
+    """
+
+    def __init__(
+        self,
+        grid: RasterGrid,
+        nodata: float | None,
+        name: str,
+        *,
+        array: np.ndarray | None = None,
+        dataset: Any = None,
+        band: int = 1,
+    ) -> None:
+        self.grid = grid
+        self.nodata = nodata
+        self.name = name
+        self._array = array
+        self._dataset = dataset
+        self._band = band
+        self.dtype = np.dtype(array.dtype if array is not None else dataset.dtypes[band - 1])
+
+    def read_rows(self, row0: int, row1: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows ``row0 … row1 − 1`` of the band as a C-contiguous 2-D array."""
+        if self._array is not None:
+            return np.ascontiguousarray(self._array[row0:row1])
+        from rasterio.windows import Window
+
+        window = Window(0, row0, self.grid.width, row1 - row0)
+        if out is not None:
+            return self._dataset.read(self._band, window=window, out=out)
+        return self._dataset.read(self._band, window=window)
+
+    def read_window(self, row0: int, col0: int, height: int, width: int) -> np.ndarray:
+        """A rectangular window of the band."""
+        if self._array is not None:
+            return self._array[row0 : row0 + height, col0 : col0 + width]
+        from rasterio.windows import Window
+
+        return self._dataset.read(self._band, window=Window(col0, row0, width, height))
+
+    def row_blocks(self, block_cells: int | None = None) -> Iterator[tuple[int, int]]:
+        """``(row0, row1)`` of successive blocks of at most ``block_cells`` cells."""
+        limit = BLOCK_CELLS if block_cells is None else block_cells
+        rows = max(1, limit // self.grid.width)
+        for row0 in range(0, self.grid.height, rows):
+            yield row0, min(self.grid.height, row0 + rows)
+
+    def invalid(self, values: np.ndarray) -> np.ndarray:
+        """Boolean mask of nodata (and NaN) values."""
+        bad = np.zeros(values.shape, dtype=bool)
+        if self.nodata is not None and not np.isnan(self.nodata):
+            bad |= values == self.nodata
+        if values.dtype.kind == "f":
+            bad |= np.isnan(values)
+        return bad
+
+
+@contextmanager
+def open_raster(raster: RasterLike, *, band: int = 1) -> Iterator[RasterSource]:
+    """Open ``raster`` (path, rasterio dataset, or ``(array, grid[, nodata])``) as a source.
+
+    Raises
+    ------
+    InputError
+        If the raster cannot be opened, lacks the band, or the array does not fit the grid.
+    """
+    if isinstance(raster, tuple):
+        if len(raster) not in (2, 3):
+            msg = "give an in-memory raster as (array, RasterGrid) or (array, RasterGrid, nodata)"
+            raise InputError(msg)
+        array, grid = raster[0], raster[1]
+        nodata = raster[2] if len(raster) == 3 else None
+        array = np.asarray(array)
+        if array.ndim == 3:
+            array = array[band - 1]
+        if array.shape != grid.shape:
+            msg = (
+                f"in-memory raster has shape {array.shape} but its grid is {grid.shape}; "
+                "give the RasterGrid of that array"
+            )
+            raise InputError(msg)
+        yield RasterSource(grid, nodata, "in-memory raster", array=array)
+        return
+    if isinstance(raster, str | Path):
+        import rasterio
+
+        try:
+            ds = rasterio.open(raster)
+        except rasterio.errors.RasterioIOError as exc:
+            msg = f"cannot open raster {describe_source(raster)}: {exc}; check the path"
+            raise InputError(msg) from exc
+        try:
+            yield _from_dataset(ds, band, describe_source(raster))
+        finally:
+            ds.close()
+        return
+    if hasattr(raster, "read") and hasattr(raster, "transform"):
+        yield _from_dataset(raster, band, describe_source(getattr(raster, "name", None)))
+        return
+    msg = (
+        f"cannot use {type(raster).__name__} as a raster; give a path, an open rasterio "
+        "dataset or (array, RasterGrid[, nodata])"
+    )
+    raise InputError(msg)
+
+
+def _from_dataset(ds: Any, band: int, name: str) -> RasterSource:
+    if not 1 <= band <= ds.count:
+        msg = f"raster {name} has {ds.count} band(s), band {band} was asked for; pick 1…{ds.count}"
+        raise InputError(msg)
+    grid = RasterGrid(ds.transform, ds.width, ds.height, ds.crs)
+    return RasterSource(grid, ds.nodatavals[band - 1], name, dataset=ds, band=band)

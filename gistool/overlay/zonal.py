@@ -1,0 +1,346 @@
+"""Zonal statistics of rasters over unit polygons, on a cached coverage.
+
+One pass per raster block: fully covered cells are reduced run by run with
+``numpy.ufunc.reduceat`` straight on the raster buffer (no gather, no copy),
+partially covered cells are gathered and reduced with ``numpy.bincount``;
+runs that contain nodata are recomputed from their gathered cells.
+
+With ``w`` the coverage fraction of a cell in the unit and ``v`` its value,
+over the unit's valid (not nodata, not NaN) cells:
+
+- ``count`` = Σ w  (exactextract's ``count``; under ``coverage="centre"`` the
+  number of valid cells whose centre is inside, as rasterstats' ``count``);
+- ``sum`` = Σ w·v;  ``mean`` = sum / count;
+- ``min``, ``max`` over valid cells with w > 0;
+- ``area`` = Σ w · cell area over all cells of the unit on the grid (m²);
+- ``nodata_fraction`` = 1 − count / Σ w (share of the covered area that is nodata);
+- ``frac_ge_<t>`` = Σ w·[v ≥ t] / count, the share of the unit's valid area
+  with value ≥ t;
+- ``hist_<i>`` = Σ w·[lo_i ≤ v < hi_i] / count for ``classes=[(lo, hi), ...]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gistool.errors import InputError
+from gistool.overlay._raster import RasterLike, RasterSource, open_raster
+from gistool.overlay.coverage import Coverage, Method, _concat_ranges
+from gistool.overlay.coverage import coverage as build_coverage
+from gistool.overlay.grid import check_same_crs
+
+DEFAULT_STATS = ("count", "sum", "mean", "min", "max")
+KNOWN_STATS = ("count", "sum", "mean", "min", "max", "area", "nodata_fraction")
+
+
+def threshold_column(t: float) -> str:
+    """Column name of the fraction at or above threshold ``t`` (e.g. ``frac_ge_0.15``)."""
+    return f"frac_ge_{t:g}"
+
+
+class _Accumulator:
+    """Per-unit partial sums combined across raster blocks."""
+
+    def __init__(self, n: int, thresholds: np.ndarray) -> None:
+        self.count = np.zeros(n)
+        self.sum = np.zeros(n)
+        self.min = np.full(n, np.inf)
+        self.max = np.full(n, -np.inf)
+        self.ge = np.zeros((thresholds.size, n))
+        self.thresholds = thresholds
+        self.n = n
+
+    def add(self, units: np.ndarray, count: np.ndarray, total: np.ndarray,
+            vmin: np.ndarray, vmax: np.ndarray, ge: list[np.ndarray]) -> None:
+        n = self.n
+        self.count += np.bincount(units, weights=count, minlength=n)
+        self.sum += np.bincount(units, weights=total, minlength=n)
+        np.fmin.at(self.min, units, vmin)
+        np.fmax.at(self.max, units, vmax)
+        for k, g in enumerate(ge):
+            self.ge[k] += np.bincount(units, weights=g, minlength=n)
+
+
+def _reduce_block(
+    src: RasterSource, a: np.ndarray, cov_block: tuple[np.ndarray, ...], acc: _Accumulator
+) -> None:
+    """Add one row block (flat array ``a``) of the raster to the accumulator."""
+    s, e, u, c, cu, cw = cov_block
+    n = a.size
+    thresholds = acc.thresholds
+    # reduceat indices must be < n: a run ending at the block's last cell loses
+    # that cell to the partial-cell path (weight 1)
+    tail = e == n
+    if tail.any():
+        c = np.concatenate([c, np.full(int(tail.sum()), n - 1, dtype=np.int64)])
+        cu = np.concatenate([cu, u[tail]])
+        cw = np.concatenate([cw, np.ones(int(tail.sum()))])
+        e = np.where(tail, n - 1, e)
+        keep = e > s
+        s, e, u = s[keep], e[keep], u[keep]
+    if s.size:
+        _reduce_runs(src, a, s, e, u, acc)
+    if c.size:
+        v = a[c]
+        valid = ~src.invalid(v)
+        vv = np.where(valid, v, 0).astype(np.float64)
+        wv = cw * valid
+        ge = [wv * (vv >= t) for t in thresholds]
+        vmin = np.where(valid, v, np.nan).astype(np.float64)
+        acc.add(cu, wv, wv * vv, vmin, vmin, ge)
+
+
+def _reduce_runs(
+    src: RasterSource, a: np.ndarray, s: np.ndarray, e: np.ndarray, u: np.ndarray,
+    acc: _Accumulator,
+) -> None:
+    """Reduce runs of fully covered cells directly on the raster buffer."""
+    idx = np.empty(2 * s.size, dtype=np.intp)
+    idx[0::2] = s
+    idx[1::2] = e
+    sum_dtype = a.dtype if a.dtype.kind == "f" else np.float64
+    rsum = np.add.reduceat(a, idx, dtype=sum_dtype)[0::2].astype(np.float64)
+    rmin = np.minimum.reduceat(a, idx)[0::2].astype(np.float64)
+    rmax = np.maximum.reduceat(a, idx)[0::2].astype(np.float64)
+    rcount = (e - s).astype(np.float64)
+    rge = []
+    if acc.thresholds.size:
+        buf = np.empty(a.size, dtype=np.float32)
+        for t in acc.thresholds:
+            np.greater_equal(a, t, out=buf, casting="unsafe")
+            rge.append(np.add.reduceat(buf, idx)[0::2].astype(np.float64))
+    # runs holding nodata (by value) or NaN are recomputed from their cells
+    bad = np.isnan(rsum)
+    if src.nodata is not None and not np.isnan(src.nodata):
+        nd = np.flatnonzero(a == src.nodata)
+        if nd.size:
+            bad |= np.searchsorted(nd, e) > np.searchsorted(nd, s)
+    if bad.any():
+        bs, be = s[bad], e[bad]
+        cells = _concat_ranges(bs, be)
+        seg = np.concatenate([[0], np.cumsum(be - bs)[:-1]])
+        v = a[cells]
+        valid = ~src.invalid(v)
+        vv = np.where(valid, v, 0).astype(np.float64)
+        rcount[bad] = np.add.reduceat(valid.astype(np.float64), seg)
+        rsum[bad] = np.add.reduceat(vv, seg)
+        vnan = np.where(valid, v, np.nan).astype(np.float64)
+        rmin[bad] = np.fmin.reduceat(vnan, seg)
+        rmax[bad] = np.fmax.reduceat(vnan, seg)
+        for k, t in enumerate(acc.thresholds):
+            rge[k][bad] = np.add.reduceat((valid & (vv >= t)).astype(np.float64), seg)
+    acc.add(u, rcount, rsum, rmin, rmax, rge)
+
+
+def _check_inputs(units: gpd.GeoDataFrame | gpd.GeoSeries, src: RasterSource) -> None:
+    check_same_crs(units.crs, src.grid.crs, "the unit layer", f"raster {src.name}")
+    if len(units) and not src.grid.overlaps(tuple(units.total_bounds)):
+        msg = (
+            f"raster {src.name} (bounds {tuple(round(b) for b in src.grid.bounds)}) does not "
+            f"overlap the units (bounds {tuple(round(b) for b in units.total_bounds)}); "
+            "check that both cover the same area"
+        )
+        raise InputError(msg)
+
+
+def _class_thresholds(
+    classes: Sequence[tuple[float | None, float | None]] | None,
+) -> list[tuple[float, float]]:
+    out = []
+    for lo, hi in classes or ():
+        lo_ = -np.inf if lo is None else float(lo)
+        hi_ = np.inf if hi is None else float(hi)
+        if not lo_ < hi_:
+            msg = f"class ({lo}, {hi}) is empty; give classes as (low, high) with low < high"
+            raise InputError(msg)
+        out.append((lo_, hi_))
+    return out
+
+
+def _zonal(
+    index: pd.Index,
+    src: RasterSource,
+    cov: Coverage,
+    stats: Sequence[str],
+    thresholds: Sequence[float],
+    classes: list[tuple[float, float]],
+    block_cells: int | None,
+) -> pd.DataFrame:
+    if cov.grid.key() != src.grid.key():
+        msg = (
+            f"the coverage was built on another grid than raster {src.name}'s; build it "
+            "with coverage(units, RasterGrid.from_raster(raster))"
+        )
+        raise InputError(msg)
+    if cov.n_units != len(index):
+        msg = f"the coverage has {cov.n_units} units but the layer has {len(index)} rows"
+        raise InputError(msg)
+    edges = sorted(
+        {float(t) for t in thresholds}
+        | {x for pair in classes for x in pair if np.isfinite(x)}
+    )
+    acc = _Accumulator(len(index), np.asarray(edges, dtype=np.float64))
+    for row0, row1 in src.row_blocks(block_cells):
+        block = cov.block(row0, row1)
+        if block[0].size == 0 and block[3].size == 0:
+            continue
+        a = src.read_rows(row0, row1).reshape(-1)
+        _reduce_block(src, a, block, acc)
+    return _result(index, cov, acc, stats, thresholds, classes, edges)
+
+
+def _result(
+    index: pd.Index, cov: Coverage, acc: _Accumulator, stats: Sequence[str],
+    thresholds: Sequence[float], classes: list[tuple[float, float]], edges: list[float],
+) -> pd.DataFrame:
+    count = acc.count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv_count = np.where(count > 0, 1.0 / np.where(count > 0, count, 1.0), np.nan)
+        weight = cov.unit_weight()
+        values = {
+            "count": count,
+            "sum": acc.sum,
+            "mean": acc.sum * inv_count,
+            "min": np.where(np.isinf(acc.min), np.nan, acc.min),
+            "max": np.where(np.isinf(acc.max), np.nan, acc.max),
+            "area": weight * cov.grid.cell_area,
+            "nodata_fraction": np.where(weight > 0, 1.0 - count / np.where(weight > 0, weight, 1),
+                                        np.nan),
+        }
+    pos = {t: k for k, t in enumerate(edges)}
+
+    def ge(t: float) -> np.ndarray:
+        if t == -np.inf:
+            return count
+        if t == np.inf:
+            return np.zeros_like(count)
+        return acc.ge[pos[t]]
+
+    cols: dict[str, np.ndarray] = {name: values[name] for name in stats}
+    for t in thresholds:
+        cols[threshold_column(t)] = ge(float(t)) * inv_count
+    for i, (lo, hi) in enumerate(classes):
+        cols[f"hist_{i}"] = (ge(lo) - ge(hi)) * inv_count
+    return pd.DataFrame(cols, index=index)
+
+
+def _check_stats(stats: Sequence[str]) -> None:
+    unknown = [s for s in stats if s not in KNOWN_STATS]
+    if unknown:
+        msg = (
+            f"unknown zonal statistic(s) {unknown}; choose from {list(KNOWN_STATS)} "
+            "(use thresholds= for frac_ge_<t> and classes= for hist_<i>)"
+        )
+        raise InputError(msg)
+
+
+def zonal_stats(
+    units: gpd.GeoDataFrame | gpd.GeoSeries,
+    raster: RasterLike,
+    stats: Sequence[str] = DEFAULT_STATS,
+    *,
+    coverage: Method = "exact",
+    thresholds: Sequence[float] | None = None,
+    classes: Sequence[tuple[float | None, float | None]] | None = None,
+    band: int = 1,
+    cov: Coverage | None = None,
+    block_cells: int | None = None,
+) -> pd.DataFrame:
+    """Zonal statistics of one raster band over unit polygons.
+
+    Parameters
+    ----------
+    units
+        Polygon layer, in the raster's CRS.
+    raster
+        A path, an open rasterio dataset, or ``(array, RasterGrid)`` /
+        ``(array, RasterGrid, nodata)``. NaN is always nodata.
+    stats
+        Any of ``count, sum, mean, min, max, area, nodata_fraction`` (formulas in
+        the module docstring).
+    coverage
+        ``"exact"`` (coverage fractions, as exactextract) or ``"centre"`` (cells
+        whose centre is inside, as rasterstats).
+    thresholds
+        For each ``t``, a column ``frac_ge_<t>`` = Σ w·[v ≥ t] / count.
+    classes
+        Bins ``[(lo, hi), ...]`` (``lo ≤ v < hi``; ``None`` = open end), giving
+        ``hist_<i>`` = Σ w·[lo ≤ v < hi] / count.
+    band
+        Band number (1-based).
+    cov
+        A coverage of ``units`` on the raster's grid to reuse; by default one is
+        built (and cached).
+    block_cells
+        Read at most this many cells at once (default
+        ``gistool.overlay._raster.BLOCK_CELLS``); rasters larger than memory are
+        read row block by row block.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, indexed like ``units``.
+
+    Examples
+    --------
+    >>> import numpy as np, geopandas as gpd, shapely
+    >>> from affine import Affine
+    >>> from gistool.overlay import RasterGrid
+    >>> grid = RasterGrid(Affine(10, 0, 0, 0, -10, 20), 2, 2, "EPSG:4547")
+    >>> depth = np.array([[0.0, 1.0], [2.0, -1]], dtype="float32")
+    >>> units = gpd.GeoDataFrame(geometry=[shapely.box(5, 0, 20, 20)], crs="EPSG:4547")
+    >>> zonal_stats(units, (depth, grid, -1), ("count", "sum", "mean", "max"), thresholds=[1])
+       count  sum  mean  max  frac_ge_1
+    0    2.0  2.0   1.0  2.0       0.75
+
+    Cells of column 0 are half inside (w = 0.5), the nodata cell is left out:
+    count = 0.5 + 1 + 0.5, sum = 0.5·0 + 1·1 + 0.5·2, frac_ge_1 = (1 + 0.5) / 2.
+    """
+    _check_stats(stats)
+    klasses = _class_thresholds(classes)
+    with open_raster(raster, band=band) as src:
+        _check_inputs(units, src)
+        if cov is None:
+            cov = build_coverage(units, src.grid, method=coverage)
+        return _zonal(units.index, src, cov, stats, thresholds or (), klasses, block_cells)
+
+
+def zonal_stats_many(
+    units: gpd.GeoDataFrame | gpd.GeoSeries,
+    rasters: Mapping[str, RasterLike],
+    stats: Sequence[str] = DEFAULT_STATS,
+    *,
+    coverage: Method = "exact",
+    thresholds: Sequence[float] | None = None,
+    classes: Sequence[tuple[float | None, float | None]] | None = None,
+    band: int = 1,
+    cov: Coverage | None = None,
+    block_cells: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`zonal_stats` of several rasters, sharing one coverage per grid.
+
+    The common case is one flood-depth raster per return period: the units are
+    rasterised once and every raster costs one pass.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Raster name → the statistics table of that raster.
+    """
+    _check_stats(stats)
+    klasses = _class_thresholds(classes)
+    out: dict[str, pd.DataFrame] = {}
+    for name, raster in rasters.items():
+        with open_raster(raster, band=band) as src:
+            _check_inputs(units, src)
+            this = cov if cov is not None and cov.grid.key() == src.grid.key() else None
+            if this is None:
+                this = build_coverage(units, src.grid, method=coverage)
+            out[name] = _zonal(units.index, src, this, stats, thresholds or (), klasses,
+                               block_cells)
+    return out
+
