@@ -47,7 +47,9 @@ def substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
     return shapely.linestrings(xy[order], indices=pieces[order])
 
 
-def arc_lookup(matrix: csr_array, arcs: np.ndarray, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+def arc_lookup(
+    matrix: csr_array, arcs: np.ndarray, tails: np.ndarray, heads: np.ndarray
+) -> np.ndarray:
     """Arc index behind the CSR entries ``(tails[i], heads[i])`` (-1 where absent)."""
     n = matrix.shape[0]
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr))

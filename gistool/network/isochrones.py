@@ -170,7 +170,9 @@ def isochrones(
             for limit in minutes:
                 lines = reached_lines(g, times.dist, float(limit), snap, members, pts)
                 lines = lines[~shapely.is_empty(lines)]
-                area = shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=quad_segs)
+                area = shapely.buffer(
+                    shapely.multilinestrings(lines), buffer_m, quad_segs=quad_segs
+                )
                 poly = shapely.union(previous, area) if len(lines) else previous
                 rows.append((name, scenario, limit, poly))
                 previous = poly
