@@ -242,3 +242,12 @@ def test_write_raster_refuses(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="exists"):
         write_raster(np.zeros((2, 2)), tmp_path / "x.tif", transform=t, crs=4547,
                      overwrite=False)
+
+
+def test_gpkg_replace_whole_file(tmp_path: Path, villages: gpd.GeoDataFrame) -> None:
+    path = tmp_path / "z.gpkg"
+    write_layer(villages, path, layer="a")
+    write_layer(villages, path, layer="b", keep_layers=False)
+    assert pyogrio.list_layers(path)[:, 0].tolist() == ["b"]
+    with pytest.raises(OutputError, match="exists"):
+        write_layer(villages, path, layer="c", keep_layers=False, overwrite=False)

@@ -158,6 +158,7 @@ def write_layer(
     layer: str | None = None,
     overwrite: bool = True,
     driver: str | None = None,
+    keep_layers: bool = True,
 ) -> Path:
     """Write a layer atomically; the format comes from the extension or ``driver``.
 
@@ -176,6 +177,9 @@ def write_layer(
     driver
         ``"GPKG"``, ``"GeoJSON"``, ``"ESRI Shapefile"``, ``"Parquet"``,
         ``"FlatGeobuf"``, ``"CSV"`` or ``"XLSX"``.
+    keep_layers
+        GeoPackage only: keep the other layers of an existing file (default);
+        False replaces the whole file.
 
     Returns
     -------
@@ -208,7 +212,8 @@ def write_layer(
         )
         raise CRSError(msg)
     if drv == "GPKG":
-        return _write_gpkg(gdf, final, layer or final.stem, overwrite=overwrite)
+        return _write_gpkg(gdf, final, layer or final.stem, overwrite=overwrite,
+                           keep_layers=keep_layers)
     if drv == "ESRI Shapefile":
         return _write_shapefile(gdf, final, overwrite=overwrite)
     if drv in ("CSV", "XLSX"):
@@ -236,10 +241,16 @@ def write_layer(
     return final
 
 
-def _write_gpkg(gdf: gpd.GeoDataFrame, final: Path, layer: str, *, overwrite: bool) -> Path:
+def _write_gpkg(
+    gdf: gpd.GeoDataFrame, final: Path, layer: str, *, overwrite: bool, keep_layers: bool
+) -> Path:
     import pyogrio
 
-    if final.exists():
+    if final.exists() and not keep_layers and not overwrite:
+        msg = f"output '{final}' exists; pass overwrite=True (CLI: --overwrite) to replace it"
+        raise OutputError(msg)
+    keep = keep_layers and final.exists()
+    if keep:
         from gistool.io.read import list_layers
 
         existing = [name for name, _ in list_layers(final)]
@@ -250,7 +261,7 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, final: Path, layer: str, *, overwrite: bo
             )
             raise OutputError(msg)
     with atomic_path(final, overwrite=True) as tmp, gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP):
-        if final.exists():
+        if keep:
             shutil.copyfile(final, tmp)
         pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=layer)
     return final
