@@ -398,14 +398,15 @@ def _check_columns(data: gpd.GeoDataFrame, kind: str, f: _Findings) -> set[str]:
     found = [str(c) for c in data.columns if c != geom_col]
     missing = [c for c in schema.required if c not in data.columns]
     if missing:
-        fixes = []
+        fixes, cli = [], []
         for col in missing:
             guess = suggest_column(col, [c for c in found if c not in schema.columns])
             fixes.append(f'"{guess or "<source column>"}": "{col}"')
+            cli.append(f"--column {guess or '<source column>'}={col}")
         f.add(
             "error", "columns", ", ".join(missing), len(missing),
             f"{kind} layer is missing required column(s) {missing}; columns found: {found}",
-            f"map them with columns={{{', '.join(fixes)}}}", SchemaError,
+            f"map them with columns={{{', '.join(fixes)}}} (CLI: {' '.join(cli)})", SchemaError,
         )
     return {c for c in schema.columns if c in data.columns}
 
@@ -876,9 +877,21 @@ def _check_boundary(
               "check the CRS and coordinates or clip the layer", GeometryError)
 
 
-def _coverage_finding(f: _Findings, what: str, m2: float, total: float, n: int) -> None:
-    if m2 <= 0:
+#: Areas below this (m²) are floating-point noise (e.g. from reprojection) and ignored.
+_AREA_NOISE_M2: Final[float] = 0.01
+
+
+def _coverage_finding(
+    f: _Findings, what: str, m2: float, total: float, pieces: Any, fix: str
+) -> None:
+    """Add an overlap/gap finding; ``pieces`` is a count or a geometry to count parts of."""
+    import shapely
+
+    if m2 < _AREA_NOISE_M2:
         return
+    if isinstance(pieces, shapely.Geometry):
+        parts = shapely.get_parts(pieces)
+        pieces = int((shapely.area(parts) >= _AREA_NOISE_M2).sum())
     share = m2 / total if total > 0 else 1.0
     severity: Severity
     if m2 <= COVERAGE_NEGLIGIBLE_M2:
@@ -887,13 +900,9 @@ def _coverage_finding(f: _Findings, what: str, m2: float, total: float, n: int) 
         severity = "warning"
     else:
         severity = "error"
-    fix = (
-        "fix the shared edges in a GIS (snap vertices, topology check)"
-        if severity != "info" else ""
-    )
     f.add(severity, "coverage", None, round(m2, 3),
-          f"{what}: {m2:,.1f} m² ({share:.4%} of the area) in {n} piece(s)", fix,
-          GeometryError)
+          f"{what}: {m2:,.1f} m² ({share:.4%} of the area) in {pieces} piece(s)",
+          fix if severity != "info" else "", GeometryError)
 
 
 def _check_coverage(
@@ -919,17 +928,20 @@ def _check_coverage(
         tree = shapely.STRtree(geoms)
         left, right = tree.query(geoms, predicate="overlaps")
         pairs = int((left < right).sum())
-        _coverage_finding(f, "polygons overlap", overlap, union_area, max(pairs, 1))
+        _coverage_finding(f, "polygons overlap", overlap, union_area, max(pairs, 1),
+                          "remove the overlaps in a GIS (snap shared edges, topology check)")
     if boundary is not None:
         area = _boundary_union(boundary, metric_crs)
         gaps = shapely.difference(area, union)
         outside = shapely.difference(union, area)
         _coverage_finding(f, "gaps between the polygons and the boundary",
-                          float(shapely.area(gaps)), float(shapely.area(area)),
-                          int(shapely.get_num_geometries(gaps)))
+                          float(shapely.area(gaps)), float(shapely.area(area)), gaps,
+                          "extend the polygons to the boundary (or check both are the same "
+                          "area and CRS)")
         _coverage_finding(f, "polygon area outside the boundary",
-                          float(shapely.area(outside)), float(shapely.area(area)),
-                          int(shapely.get_num_geometries(outside)))
+                          float(shapely.area(outside)), float(shapely.area(area)), outside,
+                          "clip the polygons to the boundary (or check both are the same "
+                          "area and CRS)")
     else:
         parts = shapely.get_parts(union)
         parts = parts[shapely.get_dimensions(parts) == 2]
@@ -937,4 +949,5 @@ def _check_coverage(
         holes = float(shapely.area(filled).sum() - shapely.area(parts).sum())
         n_holes = int(shapely.get_num_interior_rings(parts).sum())
         _coverage_finding(f, "gaps enclosed by the polygons", max(holes, 0.0),
-                          float(shapely.area(filled).sum()), n_holes)
+                          float(shapely.area(filled).sum()), n_holes,
+                          "close the gaps in a GIS (snap shared edges, topology check)")
