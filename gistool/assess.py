@@ -1,0 +1,883 @@
+"""Risk assessment of a study area: ``assess_risk(data) -> RiskResult`` (DESIGN §3–4).
+
+The sequence, each step a plain function callable alone:
+
+1. **units** — townships, villages and the grid
+   (:func:`gistool.units.make_grid_units`);
+2. **population pieces** — grid × village intersections carrying population
+   (:func:`gistool.units.population_pieces`), shared by every level: unit
+   population and rural share are group sums, piece points are the rescue
+   targets;
+3. **rescue minutes** — one travel-time solve for all pieces and enterprises
+   (:func:`rescue_minutes`: road network under the flood scenario via
+   :func:`gistool.capacity.network_minutes`, else the straight-line fallback
+   :func:`gistool.capacity.straight_line_minutes`);
+4. **enterprise sites** — four-colour list (:func:`gistool.enterprise.four_colour`),
+   whose site facts (100-year depth, high zone) feed vulnerability;
+5. **indicators per level** (:func:`level_indicators`) — H
+   (:func:`gistool.hazard.hazard_indicators`, each unit layer rasterised once
+   per flood grid and reused for every return period), E and V
+   (:mod:`gistool.exposure`), C (:func:`gistool.capacity.capacity_index`);
+6. **weights** (:func:`factor_weights`) — AHP from :data:`DEFAULT_AHP_MATRIX`
+   (default), entropy or explicit (:mod:`gistool.risk`);
+7. **index, levels, ranks** per level (:func:`score_level`) —
+   :func:`gistool.risk.normalize`, :func:`gistool.risk.composite_index`,
+   :func:`gistool.classify.add_levels`, rank, driver and level stability;
+8. **zones** from the classified grid.
+
+All thresholds and weights live in :class:`AssessParams`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gistool.area import StudyArea
+from gistool.errors import ConfigError, SchemaError, describe_source
+from gistool.labels import RISK_GRADES, RISK_LEVELS
+
+__all__ = [
+    "DEFAULT_AHP_MATRIX",
+    "AssessParams",
+    "RiskResult",
+    "assess_risk",
+    "factor_weights",
+    "level_indicators",
+    "rescue_minutes",
+    "score_level",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The four factors of the composite index, in order.
+FACTOR_NAMES: tuple[str, ...] = ("H", "E", "V", "C")
+
+#: Default AHP pairwise matrix over H, E, V, C (Saaty 1–9 scale).
+#: Hazard is judged twice as important as exposure and three times as
+#: important as vulnerability and capacity; exposure twice vulnerability and
+#: capacity; vulnerability and capacity equal. Weights ≈ H 0.455, E 0.263,
+#: V 0.141, C 0.141; CR ≈ 0.004.
+DEFAULT_AHP_MATRIX: tuple[tuple[float, ...], ...] = (
+    (1.0, 2.0, 3.0, 3.0),
+    (1 / 2, 1.0, 2.0, 2.0),
+    (1 / 3, 1 / 2, 1.0, 1.0),
+    (1 / 3, 1 / 2, 1.0, 1.0),
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HazardParams(_Model):
+    """Hazard H (:mod:`gistool.hazard`)."""
+
+    depth_breaks: tuple[float, ...] = (0.15, 0.5, 1.0, 2.0)
+    depth_scores: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0)
+    w_flood: float = Field(0.7, ge=0)
+    w_geo: float = Field(0.3, ge=0)
+    w_zone: float = Field(0.6, ge=0)
+    w_points: float = Field(0.4, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> HazardParams:
+        if len(self.depth_breaks) != len(self.depth_scores):
+            msg = "hazard.depth_breaks and hazard.depth_scores must have the same length"
+            raise ValueError(msg)
+        if list(self.depth_breaks) != sorted(self.depth_breaks):
+            msg = "hazard.depth_breaks must be ascending"
+            raise ValueError(msg)
+        return self
+
+
+class ExposureParams(_Model):
+    """Exposure E (:mod:`gistool.exposure`)."""
+
+    category_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "hazardous_chemicals": 5.0,
+            "fireworks": 5.0,
+            "metallurgy": 4.0,
+            "ammonia_refrigeration": 4.0,
+            "dust_explosion": 3.0,
+            "confined_space": 2.0,
+            "general": 1.0,
+        }
+    )
+    above_scale_factor: float = Field(1.5, gt=0)
+    major_hazard_bonus: float = Field(3.0, ge=0)
+    w_population: float = Field(0.5, ge=0)
+    w_enterprises: float = Field(0.35, ge=0)
+    w_employees: float = Field(0.15, ge=0)
+
+
+class VulnerabilityParams(_Model):
+    """Vulnerability V (:func:`gistool.exposure.vulnerability_index`)."""
+
+    w_hazardous: float = Field(0.4, ge=0)
+    w_site: float = Field(0.3, ge=0)
+    w_rural: float = Field(0.3, ge=0)
+    site_depth_m: float = Field(0.5, gt=0)
+
+
+class CapacityParams(_Model):
+    """Rescue capacity C (:mod:`gistool.capacity`) and the flood scenario."""
+
+    kinds: tuple[str, ...] = ("fire_station", "rescue_team")
+    use_network: bool = True
+    flood_return_period: int | None = Field(
+        100, description="flood raster of the scenario; None or missing → the rarest available"
+    )
+    cut_depth: float = Field(0.3, gt=0)
+    slow_depth: float = Field(0.15, gt=0)
+    slow_factor: float = Field(0.5, gt=0, le=1)
+    snap_max_distance_m: float = Field(2000.0, gt=0)
+    offroad_speed_kmh: float = Field(5.0, gt=0)
+    detour: float = Field(1.3, ge=1)
+    speed_kmh: float = Field(40.0, gt=0)
+    reference_minutes: float = Field(60.0, gt=0)
+    quantile: float = Field(0.95, gt=0, le=1)
+    w_mean: float = Field(0.4, ge=0)
+    w_p95: float = Field(0.3, ge=0)
+    w_shelter: float = Field(0.3, ge=0)
+    shelter_max_distance_m: float = Field(5000.0, gt=0)
+
+
+class WeightingParams(_Model):
+    """Factor weights (:mod:`gistool.risk`)."""
+
+    method: Literal["ahp", "entropy", "explicit"] = "ahp"
+    ahp_matrix: tuple[tuple[float, ...], ...] = DEFAULT_AHP_MATRIX
+    explicit: dict[str, float] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> WeightingParams:
+        if self.method == "explicit" and not self.explicit:
+            msg = "weighting.method 'explicit' needs weighting.explicit = {H, E, V, C weights}"
+            raise ValueError(msg)
+        return self
+
+
+class IndexParams(_Model):
+    """Composite index (:func:`gistool.risk.composite_index`)."""
+
+    method: Literal["geometric", "sum"] = "geometric"
+    floor: float = Field(0.01, gt=0, lt=1)
+    normalization: Literal["minmax", "zscore", "rank"] = "minmax"
+
+
+class ClassifyParams(_Model):
+    """Five census levels (:func:`gistool.classify.classify`)."""
+
+    method: Literal["natural_breaks", "quantiles", "equal_interval", "fixed"] = "natural_breaks"
+    breaks: tuple[float, ...] | None = None
+
+
+class ZoningParams(_Model):
+    """Zones from the classified grid."""
+
+    min_area_km2: float = Field(0.5, ge=0)
+
+
+class SensitivityParams(_Model):
+    """Monte-Carlo weight sensitivity."""
+
+    draws: int = Field(1000, ge=0)
+    concentration: float = Field(100.0, gt=0)
+    seed: int = 0
+
+
+class FourColourParams(_Model):
+    """Four-colour enterprise rules (:mod:`gistool.enterprise`)."""
+
+    flood_depth_m: float | None = 0.5
+    hazard_point_m: float | None = 200.0
+    access_minutes: float | None = 30.0
+    return_period: int = 100
+
+
+class AssessParams(_Model):
+    """Every parameter of :func:`assess_risk`, with defaults (one place for the thresholds).
+
+    Build from keyword arguments, a nested dict (e.g. a TOML table) with
+    :meth:`from_any`; unknown keys are refused.
+
+    Examples
+    --------
+    >>> p = AssessParams.from_any({"grid_size_m": 1000, "hazard": {"w_flood": 0.6}})
+    >>> p.grid_size_m, p.hazard.w_flood, p.hazard.w_geo
+    (1000.0, 0.6, 0.3)
+    """
+
+    grid_size_m: float = Field(500.0, gt=0)
+    hazard: HazardParams = HazardParams()
+    exposure: ExposureParams = ExposureParams()
+    vulnerability: VulnerabilityParams = VulnerabilityParams()
+    capacity: CapacityParams = CapacityParams()
+    weighting: WeightingParams = WeightingParams()
+    index: IndexParams = IndexParams()
+    classification: ClassifyParams = ClassifyParams()
+    zoning: ZoningParams = ZoningParams()
+    sensitivity: SensitivityParams = SensitivityParams()
+    four_colour: FourColourParams = FourColourParams()
+
+    @classmethod
+    def from_any(cls, config: AssessParams | Mapping[str, Any] | None) -> AssessParams:
+        """Parameters from ``None`` (defaults), a mapping, or an instance.
+
+        Raises
+        ------
+        ConfigError
+            Naming the first bad key and what is wrong with it.
+        """
+        if config is None:
+            return cls()
+        if isinstance(config, cls):
+            return config
+        if not isinstance(config, Mapping):
+            msg = f"assess config must be AssessParams or a dict, not {type(config).__name__}"
+            raise ConfigError(msg)
+        try:
+            return cls.model_validate(dict(config))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "config"
+            msg = f"assess config key '{where}': {err['msg']} (got {err.get('input')!r})"
+            raise ConfigError(msg) from None
+
+
+# ----------------------------------------------------------------------------- result
+
+
+@dataclass
+class RiskResult:
+    """Everything :func:`assess_risk` computes.
+
+    Attributes
+    ----------
+    townships, villages, grid
+        Unit layers with the indicators, ``H``, ``E``, ``V``, ``C``,
+        ``risk_index``, ``risk_level`` (1 = 高风险 … 5 = 低风险),
+        ``risk_level_name``, ``rank``, ``driver`` and ``level_stability``.
+    zones
+        Dissolved zones of the classified grid.
+    enterprises
+        The four-colour list (:func:`gistool.enterprise.four_colour`).
+    weights
+        Factor weights (H, E, V, C), summing to 1.
+    ahp
+        The :class:`gistool.risk.AHPResult` when weights came from AHP.
+    rules
+        The four-colour rule table (printable, Chinese).
+    params
+        The parameters used.
+    reachability
+        Per-target rescue minutes (population pieces and enterprises), normal
+        and flood, and where they came from (``source``: network or
+        straight_line).
+    timings
+        Seconds per stage.
+    """
+
+    townships: gpd.GeoDataFrame
+    villages: gpd.GeoDataFrame
+    grid: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame
+    enterprises: gpd.GeoDataFrame | None
+    weights: pd.Series
+    ahp: Any
+    rules: pd.DataFrame
+    params: AssessParams
+    reachability: gpd.GeoDataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    LAYERS = ("townships", "villages", "grid", "zones", "enterprises", "reachability")
+
+    def summary(self) -> pd.DataFrame:
+        """Counts, area and population per risk level and layer, and enterprises per grade.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``layer``, ``class``, ``class_name``, ``n``, ``area_km2``,
+            ``population``, ``area_share``.
+        """
+        rows = []
+        for name in ("townships", "villages", "grid"):
+            gdf = getattr(self, name)
+            area = gdf.geometry.area.to_numpy() / 1e6
+            total = area.sum()
+            pop = gdf["population"].to_numpy() if "population" in gdf else np.zeros(len(gdf))
+            for lvl, (zh, _, _) in RISK_LEVELS.items():
+                m = gdf["risk_level"].to_numpy() == lvl
+                rows.append(
+                    {
+                        "layer": name,
+                        "class": str(lvl),
+                        "class_name": zh,
+                        "n": int(m.sum()),
+                        "area_km2": float(area[m].sum()),
+                        "population": float(pop[m].sum()),
+                        "area_share": float(area[m].sum() / total) if total else 0.0,
+                    }
+                )
+        if self.enterprises is not None:
+            g = self.enterprises["risk_grade"].to_numpy()
+            for grade, (colour, _, _) in RISK_GRADES.items():
+                rows.append(
+                    {
+                        "layer": "enterprises",
+                        "class": colour,
+                        "class_name": grade,
+                        "n": int((g == grade).sum()),
+                        "area_km2": np.nan,
+                        "population": np.nan,
+                        "area_share": np.nan,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def to_gpkg(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write every layer into one GeoPackage (atomically: temp file, then rename).
+
+        Raises
+        ------
+        OutputError
+            If ``path`` exists and ``overwrite`` is false.
+        """
+        import pyogrio
+
+        from gistool._atomic import atomic_path
+        from gistool.errors import OutputError
+
+        path = Path(path)
+        if path.exists() and not overwrite:
+            msg = f"{describe_source(path)} exists; pass overwrite=True or choose another path"
+            raise OutputError(msg)
+        with atomic_path(path) as tmp:
+            for name in self.LAYERS:
+                gdf = getattr(self, name)
+                if gdf is None or len(gdf) == 0:
+                    continue
+                pyogrio.write_dataframe(_gpkg_ready(gdf), tmp, layer=name, driver="GPKG")
+        return path
+
+
+def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns GeoPackage can store: objects as strings, infinities as NaN."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        s = out[col]
+        if s.dtype == object:
+            out[col] = s.map(lambda v: None if v is None else str(v))
+        elif s.dtype.kind == "f":
+            out[col] = s.replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def _scenario_raster(data: StudyArea, wanted: int | None) -> tuple[int | None, Path | None]:
+    if not data.flood_depth:
+        return None, None
+    if wanted is not None and wanted in data.flood_depth:
+        return wanted, Path(data.flood_depth[wanted])
+    T = max(data.flood_depth)
+    return T, Path(data.flood_depth[T])
+
+
+def rescue_minutes(
+    data: StudyArea,
+    targets: gpd.GeoDataFrame,
+    *,
+    network: Any = None,
+    params: CapacityParams | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """Rescue minutes (normal and flood) from the nearest fire station / rescue team.
+
+    Uses the road network when ``data.roads`` exists and ``network`` is not
+    ``False`` (a :class:`gistool.network.RoadGraph` given as ``network`` is
+    reused, else one is built), with the flood scenario of
+    ``params.flood_return_period`` applied (:func:`gistool.network.apply_flood`);
+    otherwise the straight-line fallback.
+
+    Returns
+    -------
+    tuple
+        The per-target table (:func:`gistool.capacity.network_minutes` columns)
+        and its source, ``"network"`` or ``"straight_line"``.
+    """
+    from gistool import capacity
+
+    p = params or CapacityParams()
+    use_net = p.use_network and network is not False and data.roads is not None
+    if use_net:
+        from gistool.network import apply_flood, build_road_graph
+
+        graph = network if network not in (None, True) else build_road_graph(data.roads)
+        _, raster = _scenario_raster(data, p.flood_return_period)
+        flood_graph = None
+        if raster is not None:
+            flood_graph = apply_flood(
+                graph,
+                raster,
+                cut_depth=p.cut_depth,
+                slow_depth=p.slow_depth,
+                slow_factor=p.slow_factor,
+            )[0]
+        tab = capacity.network_minutes(
+            graph,
+            targets,
+            data.facilities,
+            flood_graph=flood_graph,
+            kinds=p.kinds,
+            max_distance=p.snap_max_distance_m,
+            offroad_speed_kmh=p.offroad_speed_kmh,
+        )
+        return tab, "network"
+    tab = capacity.straight_line_minutes(
+        targets, data.facilities, kinds=p.kinds, detour=p.detour, speed_kmh=p.speed_kmh
+    )
+    return tab, "straight_line"
+
+
+def _group_positions(keys: np.ndarray, unit_keys: pd.Series) -> np.ndarray:
+    """Position of each key in ``unit_keys`` (−1 when absent)."""
+    lut = pd.Index(unit_keys.astype(str).to_numpy())
+    pos = lut.get_indexer(pd.Index(np.asarray(keys).astype(str)))
+    return pos.astype(np.int64)
+
+
+def level_indicators(
+    units: gpd.GeoDataFrame,
+    *,
+    data: StudyArea,
+    pieces: gpd.GeoDataFrame,
+    piece_positions: np.ndarray,
+    enterprises: gpd.GeoDataFrame | None = None,
+    exposed_site: np.ndarray | None = None,
+    params: AssessParams | None = None,
+) -> gpd.GeoDataFrame:
+    """H, E, V, C and their sub-indicators for one unit layer.
+
+    Parameters
+    ----------
+    units
+        The unit layer.
+    data
+        The study area (flood rasters, geohazard layers).
+    pieces
+        Population pieces with ``population``, ``rural``, ``minutes_flood``
+        and ``shelter_share`` (see :func:`assess_risk`).
+    piece_positions
+        Position in ``units`` of each piece (−1 = none).
+    enterprises
+        Enterprise points (the four-colour list, or the raw layer).
+    exposed_site
+        Per enterprise: sited where the 100-year depth ≥ the vulnerability
+        depth or in a high-susceptibility zone.
+    params
+        Parameters (defaults when ``None``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``units`` with ``area_km2``, ``population`` and every
+        indicator column.
+    """
+    from gistool.capacity import capacity_index
+    from gistool.exposure import (
+        enterprise_sums,
+        enterprise_weights,
+        exposure_index,
+        vulnerability_index,
+    )
+    from gistool.hazard import hazard_indicators
+
+    p = params or AssessParams()
+    hp = p.hazard
+    H = hazard_indicators(
+        units,
+        flood_depth=data.flood_depth,
+        geohazard_zones=data.geohazard_zones,
+        geohazard_points=data.geohazard_points,
+        breaks=hp.depth_breaks,
+        scores=hp.depth_scores,
+        w_flood=hp.w_flood,
+        w_geo=hp.w_geo,
+        w_zone=hp.w_zone,
+        w_points=hp.w_points,
+    )
+    n = len(units)
+    pos = np.asarray(piece_positions, dtype=np.int64)
+    ok = pos >= 0
+    pop = np.bincount(pos[ok], weights=pieces["population"].to_numpy(float)[ok], minlength=n)
+    rural_pop = np.bincount(
+        pos[ok],
+        weights=(pieces["population"] * pieces["rural"]).to_numpy(float)[ok],
+        minlength=n,
+    )
+    rural_share = np.divide(rural_pop, pop, out=np.zeros(n), where=pop > 0)
+    ep = p.exposure
+    w = None
+    if enterprises is not None and len(enterprises):
+        w = enterprise_weights(
+            enterprises,
+            category_weights=ep.category_weights,
+            above_scale_factor=ep.above_scale_factor,
+            major_hazard_bonus=ep.major_hazard_bonus,
+        )
+    sums = enterprise_sums(units, enterprises, weights=w, exposed_site=exposed_site)
+    E = exposure_index(
+        units,
+        pop,
+        sums,
+        w_population=ep.w_population,
+        w_enterprises=ep.w_enterprises,
+        w_employees=ep.w_employees,
+    )
+    vp = p.vulnerability
+    V = vulnerability_index(
+        sums, rural_share, w_hazardous=vp.w_hazardous, w_site=vp.w_site, w_rural=vp.w_rural
+    )
+    cp = p.capacity
+    C = capacity_index(
+        units,
+        pieces,
+        unit_positions=pos,
+        reference_minutes=cp.reference_minutes,
+        quantile=cp.quantile,
+        w_mean=cp.w_mean,
+        w_p95=cp.w_p95,
+        w_shelter=cp.w_shelter,
+    )
+    out = units.copy()
+    out["area_km2"] = units.geometry.area.to_numpy() / 1e6
+    for df in (H, sums, E, V, C):
+        for col in df.columns:
+            out[col] = df[col].to_numpy()
+    return out
+
+
+def factor_weights(
+    factors: pd.DataFrame, params: WeightingParams | None = None
+) -> tuple[pd.Series, Any]:
+    """Weights of H, E, V, C by AHP (default), entropy or explicit values.
+
+    Entropy weights are computed on ``factors`` (the village level in
+    :func:`assess_risk`), with C lowering risk.
+
+    Returns
+    -------
+    tuple
+        ``(weights, ahp_result_or_None)``; the weights sum to 1, indexed H, E, V, C.
+    """
+    from gistool import risk
+
+    p = params or WeightingParams()
+    if p.method == "ahp":
+        res = risk.ahp_weights([list(r) for r in p.ahp_matrix], labels=list(FACTOR_NAMES))
+        return res.weights.reindex(list(FACTOR_NAMES)), res
+    if p.method == "entropy":
+        w = risk.entropy_weights(factors[list(FACTOR_NAMES)], directions={"C": -1})
+        return w.reindex(list(FACTOR_NAMES)), None
+    w = risk.explicit_weights(p.explicit or {})
+    missing = [f for f in FACTOR_NAMES if f not in w.index]
+    if missing:
+        msg = f"assess config key 'weighting.explicit' lacks factors {missing}; give H, E, V and C"
+        raise ConfigError(msg)
+    return w.reindex(list(FACTOR_NAMES)), None
+
+
+def score_level(
+    units: gpd.GeoDataFrame,
+    weights: pd.Series,
+    *,
+    params: AssessParams | None = None,
+) -> gpd.GeoDataFrame:
+    """Risk index, five levels, rank, driver and level stability of one unit layer.
+
+    ``x' = normalize([H, E, V, C])`` (min–max by default; C reversed so that
+    the column holds ``1 − C_norm``), then the composite
+    ``R = Π_k max(x'_k, floor)^{w_k}`` (the weighted geometric mean form of
+    ``R = H·E·V·(1−C)``) or ``R = Σ_k w_k x'_k``; levels by natural breaks;
+    ``rank`` 1 = highest index and ``driver`` = the factor with the largest
+    weighted normalised value ``w_k·x'_k`` (:func:`gistool.ranking.rank_units`);
+    ``level_stability`` = share of Dirichlet-perturbed weight draws that keep
+    the unit at its level, with the 5–95 % rank interval ``rank_p05`` /
+    ``rank_p95`` (:func:`gistool.sensitivity.weight_sensitivity`).
+    """
+    from gistool import risk
+    from gistool.classify import classify
+    from gistool.ranking import rank_units
+    from gistool.sensitivity import weight_sensitivity
+
+    p = params or AssessParams()
+    f = units[list(FACTOR_NAMES)].astype(float)
+    norm = risk.normalize(f, method=p.index.normalization, directions={"C": -1})
+    ri = risk.composite_index(norm, weights, method=p.index.method, floor=p.index.floor)
+    out = units.copy()
+    for k in FACTOR_NAMES:
+        out[f"{k}_norm"] = norm[k].to_numpy()
+    out["risk_index"] = ri.to_numpy()
+    kw: dict[str, Any] = {"method": p.classification.method}
+    if p.classification.breaks is not None:
+        kw["breaks"] = list(p.classification.breaks)
+    cls = classify(out["risk_index"].to_numpy(float), k=len(RISK_LEVELS), **kw)
+    out["risk_level"] = cls.levels
+    out["risk_level_name"] = [RISK_LEVELS[int(v)][0] for v in cls.levels]
+    out.attrs["risk_breaks"] = cls.breaks.tolist()
+    out.attrs["risk_method"] = cls.method
+    ranked = rank_units(out, weights=weights, directions={"C": -1})
+    out["rank"] = ranked["rank"].to_numpy()
+    out["driver"] = ranked["driver"].to_numpy()
+    out["driver_name"] = ranked["driver_name"].to_numpy()
+    if p.sensitivity.draws == 0:
+        out["level_stability"] = 1.0
+        out["rank_p05"] = out["rank_p95"] = out["rank"]
+        return out
+    sens = weight_sensitivity(
+        norm,
+        weights,
+        draws=p.sensitivity.draws,
+        concentration=p.sensitivity.concentration,
+        seed=p.sensitivity.seed,
+        method=p.index.method,
+        floor=p.index.floor,
+        classify_kw=kw,
+    )
+    for col in ("level_stability", "rank_p05", "rank_p95"):
+        out[col] = sens[col].to_numpy()
+    return out
+
+
+def _zones(grid: gpd.GeoDataFrame, params: AssessParams) -> gpd.GeoDataFrame:
+    """Zones from the classified grid (:func:`gistool.zoning.make_zones`)."""
+    from gistool.zoning import make_zones
+
+    return make_zones(
+        grid,
+        min_area=params.zoning.min_area_km2 * 1e6,
+        population="population",
+        enterprises="n_enterprises",
+    )
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _check_data(data: StudyArea) -> None:
+    if not isinstance(data, StudyArea):
+        msg = (
+            f"assess_risk needs a StudyArea (e.g. gistool.load_changge()), "
+            f"not {type(data).__name__}"
+        )
+        raise SchemaError(msg)
+    for name in ("boundary", "townships", "villages"):
+        gdf = getattr(data, name)
+        if gdf is None or len(gdf) == 0:
+            msg = f"{describe_source(layer=name)} is missing or empty; assess_risk needs it"
+            raise SchemaError(msg)
+        if gdf.crs is None or gdf.crs != data.crs:
+            msg = (
+                f"{describe_source(layer=name)} is in {gdf.crs}, the study area in {data.crs}; "
+                "project every layer to the working CRS with .to_crs()"
+            )
+            raise SchemaError(msg)
+
+
+def assess_risk(
+    data: StudyArea,
+    config: AssessParams | Mapping[str, Any] | None = None,
+    *,
+    network: Any = None,
+    progress: bool = False,
+) -> RiskResult:
+    """Assess hazard, exposure, vulnerability, capacity and risk of a study area.
+
+    The sequence is in the module docstring; every step is a function of its
+    own. The composite index per unit is
+
+    ``R = Π_k max(x'_k, 0.01)^{w_k}``, k ∈ {H, E, V, 1−C}
+
+    on min–max normalised factors with AHP weights (defaults), classified into
+    the five census levels by natural breaks.
+
+    Parameters
+    ----------
+    data
+        The study area (e.g. :func:`gistool.load_changge`).
+    config
+        :class:`AssessParams`, a nested dict of the same keys, or ``None``.
+    network
+        A prebuilt :class:`gistool.network.RoadGraph` to reuse; ``None`` builds
+        one from ``data.roads``; ``False`` uses the straight-line fallback.
+    progress
+        Show a progress bar over the stages.
+
+    Returns
+    -------
+    RiskResult
+    """
+    from gistool.enterprise import FourColourRules, four_colour
+    from gistool.units import make_grid_units, population_pieces
+
+    params = AssessParams.from_any(config)
+    _check_data(data)
+    timings: dict[str, float] = {}
+    stages = ["units", "rescue", "enterprises", "indicators", "scoring", "zones"]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(stages), desc="assess_risk", unit="stage")
+    t = time.perf_counter()
+
+    def tick(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings[name] = now - t
+        logger.debug("assess_risk %s: %.2f s", name, now - t)
+        t = now
+        if bar is not None:
+            bar.update(1)
+
+    # 1–2. units and population pieces
+    grid = make_grid_units(data.boundary, size=params.grid_size_m)
+    pieces = population_pieces(data.villages, grid)
+    tick("units")
+
+    # 3. rescue minutes for pieces and enterprises, one solve
+    ent = data.enterprises if data.enterprises is not None and len(data.enterprises) else None
+    tgt_geoms = [pieces.geometry]
+    if ent is not None:
+        tgt_geoms.append(ent.geometry)
+    targets = gpd.GeoDataFrame(geometry=pd.concat(tgt_geoms, ignore_index=True), crs=data.crs)
+    minutes, source = rescue_minutes(data, targets, network=network, params=params.capacity)
+    n_p = len(pieces)
+    pieces["minutes_normal"] = minutes["minutes_normal"].to_numpy()[:n_p]
+    pieces["minutes_flood"] = minutes["minutes_flood"].to_numpy()[:n_p]
+    from gistool.capacity import shelter_share
+
+    pieces["shelter_share"] = shelter_share(
+        pieces,
+        data.facilities,
+        population=pieces["population"],
+        max_distance_m=params.capacity.shelter_max_distance_m,
+    )
+    tick("rescue")
+
+    # 4. enterprises: four-colour list and site facts
+    fc = params.four_colour
+    rules = FourColourRules.with_thresholds(
+        flood_depth_m=fc.flood_depth_m,
+        hazard_point_m=fc.hazard_point_m,
+        access_minutes=fc.access_minutes,
+    )
+    enterprises = None
+    exposed = None
+    if ent is not None:
+        _, d100 = _scenario_raster(data, fc.return_period)
+        acc = minutes["minutes_flood"].to_numpy()[n_p:]
+        enterprises = four_colour(
+            ent,
+            flood_depth_100=d100,
+            geohazard_zones=data.geohazard_zones,
+            geohazard_points=data.geohazard_points,
+            access_minutes=acc,
+            rules=rules,
+        )
+        enterprises["access_minutes_normal"] = minutes["minutes_normal"].to_numpy()[n_p:]
+        enterprises["rescue_facility_id"] = minutes["facility_id"].to_numpy()[n_p:]
+        depth = np.nan_to_num(enterprises["flood_depth_100"].to_numpy(float), nan=0.0)
+        exposed = (depth >= params.vulnerability.site_depth_m) | enterprises[
+            "in_high_zone"
+        ].to_numpy(bool)
+    tick("enterprises")
+
+    # 5. indicators per level (villages first: entropy weights use them)
+    levels = {
+        "villages": (
+            data.villages,
+            _group_positions(pieces["village_code"], data.villages["code"]),
+        ),
+        "townships": (
+            data.townships,
+            _group_positions(pieces["township_code"], data.townships["code"]),
+        ),
+        "grid": (grid, _group_positions(pieces["cell_id"], grid["cell_id"])),
+    }
+    ind: dict[str, gpd.GeoDataFrame] = {}
+    for name, (units, pos) in levels.items():
+        ind[name] = level_indicators(
+            units,
+            data=data,
+            pieces=pieces,
+            piece_positions=pos,
+            enterprises=enterprises,
+            exposed_site=exposed,
+            params=params,
+        )
+    tick("indicators")
+
+    # 6. weights; 7. index, levels, ranks
+    weights, ahp = factor_weights(ind["villages"], params.weighting)
+    scored = {name: score_level(gdf, weights, params=params) for name, gdf in ind.items()}
+
+    if enterprises is not None:
+        from gistool.hazard import assign_points
+
+        vpos = assign_points(enterprises, scored["villages"])
+        codes = scored["villages"]["code"].astype(str).to_numpy()
+        lv = scored["villages"]["risk_level"].to_numpy()
+        enterprises["village_code"] = np.where(vpos >= 0, codes[np.maximum(vpos, 0)], None)
+        enterprises["village_risk_level"] = np.where(vpos >= 0, lv[np.maximum(vpos, 0)], 0)
+
+    tick("scoring")
+
+    # 8. zones
+    zones = _zones(scored["grid"], params)
+    tick("zones")
+    if bar is not None:
+        bar.close()
+
+    reach = targets.copy()
+    reach["target_type"] = ["population"] * n_p + ["enterprise"] * (len(targets) - n_p)
+    ids = list(pieces["village_code"].astype(str) + "/" + pieces["cell_id"].astype(str))
+    if enterprises is not None:
+        ids += list(enterprises["id"].astype(str))
+    reach["target_id"] = ids
+    reach["population"] = np.r_[pieces["population"].to_numpy(), np.zeros(len(targets) - n_p)]
+    for col in ("facility_id", "kind", "minutes_normal", "minutes_flood"):
+        reach[col] = minutes[col].to_numpy()
+    reach["isolated_flood"] = np.isfinite(reach["minutes_normal"]) & ~np.isfinite(
+        reach["minutes_flood"]
+    )
+    reach["source"] = source
+    timings["total"] = float(sum(timings.values()))
+    return RiskResult(
+        townships=scored["townships"],
+        villages=scored["villages"],
+        grid=scored["grid"],
+        zones=zones,
+        enterprises=enterprises,
+        weights=weights,
+        ahp=ahp,
+        rules=rules.table(),
+        params=params,
+        reachability=reach,
+        timings=timings,
+    )
