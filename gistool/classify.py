@@ -4,11 +4,11 @@ Level 1 = 高风险 (the highest index values) … level 5 = 低风险. Methods:
 
 - ``natural_breaks`` — Fisher–Jenks, exact (the optimal partition minimising the
   within-class sum of squared deviations). gistool computes it with a
-  vectorised numpy dynamic programme and tests it equal to mapclassify's
-  ``FisherJenks``; mapclassify's own version needs numba, absent here, and takes
-  ~27 s on 5,000 values in pure Python. Above ``sample`` values the breaks are
-  computed on a seeded random sample (plus the minimum and maximum) and every
-  value is then classified by those breaks;
+  vectorised numpy dynamic programme (:func:`fisher_jenks_breaks`) tested equal
+  to mapclassify's ``FisherJenks``; mapclassify's own version needs numba,
+  absent here, and takes ~27 s on 5,000 values in pure Python. Above
+  ``sample`` values the breaks are computed on a seeded random sample (plus
+  the minimum and maximum) and every value is then classified by those breaks;
 - ``quantiles`` — equal counts (breaks at the k-quantiles, linear interpolation,
   as mapclassify's ``Quantiles``);
 - ``equal_interval`` — k classes of equal width between min and max;
@@ -60,8 +60,9 @@ Method = Literal["natural_breaks", "quantiles", "equal_interval", "fixed"]
 #: Classification methods accepted by :func:`classify`.
 METHODS: tuple[str, ...] = ("natural_breaks", "quantiles", "equal_interval", "fixed")
 
-#: Above this many values, natural breaks are computed on a seeded sample of this size.
-JENKS_SAMPLE: int = 5000
+#: Above this many values, natural breaks are computed on a seeded sample of this size
+#: (exact breaks take ~0.015 s on 5,000 values, ~0.15 s on 20,000, ~0.45 s on 50,000).
+JENKS_SAMPLE: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -118,15 +119,29 @@ def _spread_levels(m: int, k: int) -> np.ndarray:
     return (1 + np.rint((m - 1 - b) * (k - 1) / (m - 1))).astype(int)
 
 
+def _first_argmin(cost: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and position of its first occurrence in consecutive segments of ``cost``."""
+    starts = np.cumsum(length) - length
+    seg = np.repeat(np.arange(length.size), length)
+    mins = np.minimum.reduceat(cost, starts)
+    hit = np.flatnonzero(cost == mins[seg])  # inf == inf: an all-inf segment hits its first
+    first = hit[np.concatenate([[True], seg[hit][1:] != seg[hit][:-1]])]
+    return mins, first
+
+
 def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
     """Exact Fisher–Jenks natural breaks (upper bound of each of k classes).
 
     Minimises Σ_classes Σ_{i ∈ class} (x_i − mean_class)² over all partitions of
     the sorted values into k contiguous classes, by dynamic programming:
-    D_c(j) = min_{i ≤ j} D_{c−1}(i − 1) + SSD(i … j), with SSD from prefix sums
-    (O(k·n²) work, vectorised over i and j). A class never splits a run of
-    equal values, so the k breaks are distinct. Ties between equally good
-    partitions go to the longest last class, as in mapclassify.
+    D_c(j) = min_{i ≤ j} D_{c−1}(i − 1) + SSD(i … j), SSD from prefix sums.
+    The sum of squared deviations satisfies the quadrangle inequality, so the
+    first optimal start i*(j) never decreases with j; each layer is solved by
+    divide and conquer over j (the ckmeans.1d.dp scheme), vectorised over all
+    sub-problems of one recursion depth: O(k·n·log n) work instead of O(k·n²).
+    A class never splits a run of equal values, so the k breaks are distinct.
+    Ties between equally good partitions go to the longest last class, as in
+    mapclassify.
 
     Parameters
     ----------
@@ -154,30 +169,39 @@ def fisher_jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
     z = (x - x.mean()) / scale
     s1 = np.concatenate([[0.0], np.cumsum(z)])
     s2 = np.concatenate([[0.0], np.cumsum(z * z)])
-    idx = np.arange(n)
     new_value = np.concatenate([[True], x[1:] != x[:-1]])  # a class may start here
 
     def ssd(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        cnt = np.maximum(j - i + 1, 1)  # i > j (masked later) must not divide by 0
         t1 = s1[j + 1] - s1[i]
-        return np.maximum(s2[j + 1] - s2[i] - t1 * t1 / cnt, 0.0)
+        return np.maximum(s2[j + 1] - s2[i] - t1 * t1 / (j - i + 1), 0.0)
 
-    prev = ssd(np.zeros(n, dtype=int), idx)  # D_0(j): one class x[0..j]
+    prev = ssd(np.zeros(n, dtype=np.int64), np.arange(n))  # D_0(j): one class x[0..j]
     starts = np.zeros((k, n), dtype=np.int64)
-    block = max(1, 4_000_000 // max(n, 1))
     for c in range(1, k):
         cur = np.full(n, np.inf)
-        js = idx[c:] if c < k - 1 else idx[n - 1 :]
-        for b0 in range(0, js.size, block):
-            j = js[b0 : b0 + block]
-            i = np.arange(c, int(j[-1]) + 1)  # start of the last class, i ≥ c
-            cost = prev[i - 1][None, :] + ssd(i[None, :], j[:, None])
-            cost[i[None, :] > j[:, None]] = np.inf
-            cost[:, ~new_value[i]] = np.inf  # never split a run of equal values
-            # first minimum = smallest start = longest last class (mapclassify's tie rule)
-            best = np.argmin(cost, axis=1)
-            cur[j] = cost[np.arange(j.size), best]
-            starts[c, j] = i[best]
+        first_j = c if c < k - 1 else n - 1  # the last layer only needs j = n − 1
+        # pending sub-problems: j in [jlo, jhi], optimal start in [ilo, ihi]
+        jlo, jhi = np.array([first_j]), np.array([n - 1])
+        ilo, ihi = np.array([c]), np.array([n - 1])
+        while jlo.size:
+            mid = (jlo + jhi) // 2
+            length = np.minimum(ihi, mid) - ilo + 1  # ≥ 1 since ilo ≤ jlo ≤ mid
+            seg = np.repeat(np.arange(mid.size), length)
+            i = ilo[seg] + np.arange(seg.size) - np.repeat(np.cumsum(length) - length, length)
+            cost = prev[i - 1] + ssd(i, mid[seg])
+            cost[~new_value[i]] = np.inf  # never split a run of equal values
+            best_cost, pos = _first_argmin(cost, length)
+            best = i[pos]
+            cur[mid] = best_cost
+            starts[c, mid] = best
+            left = jlo < mid
+            right = mid < jhi
+            jlo, jhi, ilo, ihi = (
+                np.concatenate([jlo[left], mid[right] + 1]),
+                np.concatenate([mid[left] - 1, jhi[right]]),
+                np.concatenate([ilo[left], best[right]]),
+                np.concatenate([best[left], ihi[right]]),
+            )
         prev = cur
     breaks = np.empty(k)
     j = n - 1
@@ -252,7 +276,7 @@ def classify(
     sample
         Natural breaks only: compute the breaks on at most this many values
         (a seeded random sample plus the minimum and maximum). Default: all
-        values up to 5,000, else a 5,000-value sample.
+        values up to 20,000, else a 20,000-value sample.
     seed
         Seed of that sample.
 

@@ -38,6 +38,56 @@ def test_natural_breaks_equal_mapclassify_fisher_jenks(name, data, k):
     np.testing.assert_allclose(fisher_jenks_breaks(data, k), ref.bins)
 
 
+def _dense_fisher_jenks(values: np.ndarray, k: int) -> np.ndarray:
+    """Brute-force O(k n^2) Fisher-Jenks, the textbook recurrence without shortcuts."""
+    x = np.sort(values)
+    n = x.size
+
+    def ssd(i: int, j: int) -> float:
+        seg = x[i : j + 1]
+        return float(((seg - seg.mean()) ** 2).sum())
+
+    inf = float("inf")
+    d = [[ssd(0, j) for j in range(n)]]
+    start = [[0] * n]
+    for c in range(1, k):
+        row, arg = [inf] * n, [0] * n
+        for j in range(c, n):
+            for i in range(c, j + 1):
+                if x[i] == x[i - 1]:
+                    continue  # no class starts inside a run of equal values
+                v = d[c - 1][i - 1] + ssd(i, j)
+                if v < row[j] - 1e-12:
+                    row[j], arg[j] = v, i
+        d.append(row)
+        start.append(arg)
+    breaks, j = [], n - 1
+    for c in range(k - 1, 0, -1):
+        breaks.append(x[j])
+        j = start[c][j] - 1
+    breaks.append(x[j])
+    return np.array(breaks[::-1])
+
+
+def test_fisher_jenks_equals_brute_force_including_ties():
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n = int(rng.integers(6, 40))
+        k = int(rng.integers(2, 6))
+        x = rng.integers(0, 12, size=n).astype(float) if rng.random() < 0.5 else rng.random(n)
+        if np.unique(x).size < k:
+            continue
+        ours = fisher_jenks_breaks(x, k)
+        ref = _dense_fisher_jenks(x, k)
+        # equal total within-class deviation (the optimum), and distinct breaks
+        def sdcm(b, x=x):
+            cls = np.searchsorted(b[:-1], x, side="left")
+            return sum(((x[cls == c] - x[cls == c].mean()) ** 2).sum() for c in np.unique(cls))
+
+        assert sdcm(ours) == pytest.approx(sdcm(ref), abs=1e-9)
+        assert np.unique(ours).size == k
+
+
 def test_quantiles_and_equal_interval_equal_mapclassify():
     mapclassify = pytest.importorskip("mapclassify")
     data = np.random.default_rng(3).lognormal(size=500)
