@@ -104,3 +104,21 @@ def test_unknown_encoding_name() -> None:
     with pytest.raises(InputError, match=r"unknown text encoding 'klingon'.*'gb18030'"):
         normalise_encoding("klingon")
     assert normalise_encoding("CP936") == "gbk"
+
+
+def test_wrong_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    path = _gbk_shapefile(tmp_path)
+    with pytest.raises(InputError, match=r"gbk.shp', layer 'gbk': text is not utf-8 \(given by "
+                                         r"the caller\); pass the right encoding="):
+        read_layer(path, encoding="utf-8")
+
+
+def test_read_table_gbk_codes(tmp_path: Path) -> None:
+    from gistool.io import read_table
+
+    p = tmp_path / "villages.csv"
+    p.write_bytes("代码,名称,人口\n411082100201,后河村,1520\n".encode("gbk"))
+    df = read_table(p, columns={"代码": "code", "名称": "name", "人口": "population"})
+    assert df["code"].tolist() == ["411082100201"]
+    assert df["population"].tolist() == [1520]
+    assert df.attrs["source_encoding"] == "gb18030"

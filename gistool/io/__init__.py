@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "read_layer": "gistool.io.read",
+    "read_table": "gistool.io.tabular",
     "list_layers": "gistool.io.read",
     "detect_encoding": "gistool.io.encoding",
     "write_layer": "gistool.io.write",
@@ -28,6 +29,7 @@ __all__ = [
     "detect_encoding",
     "list_layers",
     "read_layer",
+    "read_table",
     "write_layer",
     "write_raster",
     "write_table",
@@ -39,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from gistool.io.raster import write_raster
     from gistool.io.read import list_layers, read_layer
     from gistool.io.tables import write_table
+    from gistool.io.tabular import read_table
     from gistool.io.write import write_layer
 
 

@@ -160,13 +160,18 @@ def guess_bytes_encoding(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
+def detect_encoding(
+    path: str | os.PathLike[str], *, layer: str | None = None
+) -> tuple[str, str]:
     """Detect the text encoding of a Shapefile's ``.dbf`` (or of a CSV file).
 
     Parameters
     ----------
     path
-        The ``.shp`` (or ``.dbf``) of a Shapefile, or a ``.csv``/``.txt`` file.
+        The ``.shp`` (or ``.dbf``) of a Shapefile, a ``.zip`` holding Shapefiles,
+        or a ``.csv``/``.txt`` file.
+    layer
+        In a zip holding several Shapefiles: the one to examine (its stem).
 
     Returns
     -------
@@ -186,7 +191,7 @@ def detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
     if p.suffix.lower() in (".csv", ".txt", ".tsv"):
         return detect_csv_encoding(p)
     if p.suffix.lower() == ".zip":
-        return _detect_in_zip(p)
+        return _detect_in_zip(p, layer)
     cpg = _cpg_path(p)
     dbf = _dbf_path(p)
     raw = None
@@ -196,12 +201,14 @@ def detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
     return detect_dbf_encoding(cpg.read_bytes() if cpg else None, raw)
 
 
-def _detect_in_zip(path: Path) -> tuple[str, str]:
+def _detect_in_zip(path: Path, layer: str | None) -> tuple[str, str]:
     import zipfile
 
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         dbfs = [n for n in names if n.lower().endswith(".dbf")]
+        if layer is not None:
+            dbfs = [n for n in dbfs if Path(n).stem == layer] or dbfs
         if not dbfs:
             return "utf-8", "no .dbf table in the zip"
         stem = dbfs[0][:-4]

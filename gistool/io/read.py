@@ -15,6 +15,7 @@ tables with coordinate columns. The steps, in order:
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,6 +25,8 @@ from gistool.errors import InputError, describe_source
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+log = logging.getLogger(__name__)
 
 #: Extension → (format name, GDAL driver or None for non-GDAL readers).
 FORMATS: Final[dict[str, tuple[str, str | None]]] = {
@@ -182,16 +185,23 @@ def _read_gdal(
         if encoding is not None:
             enc, how = normalise_encoding(encoding), "given by the caller"
         else:
-            enc, how = detect_encoding(p)
-        kwargs: dict[str, Any] = {"encoding": enc}
+            enc, how = detect_encoding(p, layer=chosen)
+        # GB18030 is a superset of GBK/GB2312: decode with it so rare characters survive
+        kwargs: dict[str, Any] = {"encoding": "gb18030" if enc == "gbk" else enc}
     else:
         enc, how = "utf-8", f"{fmt or 'GDAL'} text is UTF-8"
         kwargs = {}
     try:
-        with warnings.catch_warnings():
-            # GDAL notes (e.g. "several geometry types") are not errors of the caller
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with warnings.catch_warnings(record=True) as notes:
+            # GDAL's notes (mixed geometry types, recoding problems...) come as
+            # RuntimeWarnings; they go to the log rather than stopping the read
+            warnings.simplefilter("always", RuntimeWarning)
             gdf = pyogrio.read_dataframe(p, layer=chosen, use_arrow=True, **kwargs)
+        for note in notes:
+            if issubclass(note.category, RuntimeWarning):
+                log.warning("%s: GDAL: %s", describe_source(p, chosen), note.message)
+            else:
+                warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
     except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
         raise InputError(_corrupt_message(p, fmt, exc)) from None
     except UnicodeDecodeError as exc:

@@ -12,6 +12,7 @@ such meaning and is refused without ``crs=``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -273,3 +274,35 @@ def table_to_geodataframe(
         _check_lonlat(xs, ys, pair, path, layer)
     data = df.drop(columns=drop)
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Read a plain CSV/XLSX table (no geometry), encoding detected, columns mapped.
+
+    Code-like columns (``code``, ``id``, ``credit_code``, 代码, 编码...) stay
+    text so leading zeros survive. The detected encoding is in
+    ``attrs["source_encoding"]``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "乡镇.csv"
+    >>> _ = p.write_bytes("代码,名称\\n411082001,长兴路街道\\n".encode("gbk"))
+    >>> read_table(p, columns={"代码": "code", "名称": "name"}).to_dict("records")
+    [{'code': '411082001', 'name': '长兴路街道'}]
+    """
+    from gistool.io.read import check_source
+
+    p = check_source(path)
+    if p.suffix.lower() not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+        msg = f"{describe_source(p)}: not a table; read_table reads .csv, .txt, .tsv or .xlsx"
+        raise InputError(msg)
+    df, enc, how = read_table_frame(p, layer=layer, encoding=encoding, columns=columns)
+    df.attrs.update(source_path=str(p), source_encoding=enc, source_encoding_how=how)
+    return df
