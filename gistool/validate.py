@@ -920,11 +920,17 @@ def _check_coverage(
     geoms = geoms[shapely.get_dimensions(geoms) == 2]
     if geoms.size == 0:
         return
-    union = shapely.union_all(geoms)
     total_area = float(shapely.area(geoms).sum())
-    union_area = float(shapely.area(union))
-    overlap = max(total_area - union_area, 0.0)
-    if overlap > 1e-9 * max(total_area, 1.0):
+    if shapely.coverage_is_valid(geoms):
+        # a valid coverage (no overlaps, matching edges) unions 10× faster
+        union = shapely.coverage_union_all(geoms)
+        union_area = float(shapely.area(union))
+        overlap = 0.0
+    else:
+        union = shapely.union_all(geoms)
+        union_area = float(shapely.area(union))
+        overlap = max(total_area - union_area, 0.0)
+    if overlap >= _AREA_NOISE_M2:
         tree = shapely.STRtree(geoms)
         left, right = tree.query(geoms, predicate="overlaps")
         pairs = int((left < right).sum())

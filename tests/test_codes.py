@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,3 +200,20 @@ def test_division_code_vectorised():
         pd.Series(["411082001", "411082001", "41108200", "411082001"], index=[1, 2, 3, 4]),
     )
     assert vin.tolist() == [True, False, False, False]
+
+
+def test_real_changge_division_codes():
+    ref = Path(__file__).resolve().parents[1] / "gistool" / "datasets" / "reference"
+    towns = pd.read_csv(ref / "changge_townships_2023.csv", dtype=str)
+    vills = pd.read_csv(ref / "changge_villages_2023.csv", dtype=str)
+    assert len(towns) == 16
+    assert len(vills) == 398
+    assert township_codes_valid(towns["code"]).all()
+    assert village_codes_valid(vills["code"]).all()
+    assert villages_in_townships(vills["code"], vills["streetCode"]).all()
+    assert vills["streetCode"].isin(towns["code"]).all()
+    # and a shuffled pairing is caught
+    shuffled = vills["streetCode"].sample(frac=1, random_state=1).reset_index(drop=True)
+    inside = villages_in_townships(vills["code"], shuffled)
+    expected = vills["code"].str[:9].to_numpy() == shuffled.to_numpy()
+    np.testing.assert_array_equal(inside, expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -398,3 +399,36 @@ def test_to_working():
         out = to_working(prefixed)
     assert out.crs.to_epsg() == 4547
     assert out.geometry.iloc[0].x == pytest.approx(480_000)
+
+
+# --------------------------------------------------------------------------- #
+# the real Changge outline (Tianditu, CGCS2000 ≈ WGS84; packaged reference data)
+# --------------------------------------------------------------------------- #
+
+OUTLINE = (
+    Path(__file__).resolve().parents[1]
+    / "gistool" / "datasets" / "reference" / "changge_outline_cgcs2000.geojson"
+)
+
+
+def _iou(a, b) -> float:
+    return float(shapely.intersection(a, b).area / shapely.union(a, b).area)
+
+
+def test_changge_outline_working_crs_and_gcj02_round_trip():
+    outline = gpd.read_file(OUTLINE)
+    assert working_crs(outline).to_epsg() == 4547
+    # the outline as Amap would publish it (GCJ-02), read back with coords="gcj02"
+    gcj = outline.set_geometry(transform_geometries(outline.geometry, wgs84_to_gcj02))
+    back = convert_offset_coords(gcj, "gcj02")
+    truth = outline.to_crs(4547).geometry.iloc[0]
+    offset = gcj.set_crs(4326, allow_override=True).to_crs(4547).geometry.iloc[0]
+    fixed = back.to_crs(4547).geometry.iloc[0]
+    # ~636 km² county, offset of a few hundred metres: overlap visibly below 1 ...
+    assert 600e6 < truth.area < 670e6
+    assert _iou(truth, offset) < 0.99
+    # ... and back to the WGS84 outline within millimetres once converted
+    assert _iou(truth, fixed) > 0.999999
+    assert truth.hausdorff_distance(fixed) < 0.01
+    shift = truth.hausdorff_distance(offset)
+    assert 100 < shift < 700
