@@ -132,3 +132,24 @@ def test_convert_missing_crs_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert err.count("\n") == 1
     assert "has no coordinate reference system" in err
     assert not (tmp_path / "b.gpkg").exists()
+
+
+def test_real_outline_published_in_gcj02_lands_on_wgs84(tmp_path: Path) -> None:
+    """The Changge outline shifted to GCJ-02, read back with coords='gcj02', overlaps again."""
+    outline = Path(__file__).parents[1] / "gistool" / "datasets" / "reference" / \
+        "changge_outline_cgcs2000.geojson"
+    if not outline.exists():
+        pytest.skip("embedded reference outline not present")
+    gcj = tmp_path / "outline_gcj02.geojson"
+    assert main(["-q", "convert", str(outline), str(gcj), "--to", "gcj02"]) in (None, 0)
+    truth = read_layer(outline).union_all()
+    shifted = read_layer(gcj).union_all()
+    fixed = read_layer(gcj, coords="gcj02").union_all()
+
+    def iou(a: shapely.Geometry, b: shapely.Geometry) -> float:
+        return a.intersection(b).area / a.union(b).area
+
+    assert truth.area / 1e6 == pytest.approx(636, abs=1)
+    assert iou(truth, shifted) < 0.95  # GCJ-02 moves Changge by several hundred metres
+    assert iou(truth, fixed) > 0.99999
+    assert truth.hausdorff_distance(fixed) < 0.05  # metres

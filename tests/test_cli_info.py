@@ -127,3 +127,13 @@ def test_info_unknown_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         main(["info", str(path), "--layer", "x"])
     assert info.value.code == 2
     assert "no such layer; layers: ['企业']" in capsys.readouterr().err
+
+
+def test_info_plain_table(tmp_path: Path) -> None:
+    path = tmp_path / "乡镇.csv"
+    path.write_text("代码,名称\n411082001,长兴路街道\n", encoding="utf-8-sig")
+    res = CliRunner().invoke(cli, ["info", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "geometry:  none" in res.output
+    assert "no coordinate columns found" in res.output
+    assert "代码" in res.output

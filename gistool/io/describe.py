@@ -118,8 +118,6 @@ def _describe_gdal_layer(p: Path, fmt: str, name: str, enc: str) -> dict[str, An
 def _describe_table(p: Path, fmt: str, layer: str | None) -> dict[str, Any]:
     import geopandas as gpd
 
-    from gistool.errors import CRSError
-
     if fmt == "GeoParquet":
         from gistool.io.read import _read_parquet
 
@@ -138,7 +136,7 @@ def _describe_table(p: Path, fmt: str, layer: str | None) -> dict[str, Any]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # rows without coordinates: info only counts
                 gdf = table_to_geodataframe(df, p, layer=layer)
-        except CRSError as exc:
+        except InputError as exc:  # x/y without CRS, no coordinate columns: still a table
             gdf = gpd.GeoDataFrame(df)
             note = str(exc)
     geom = gdf.geometry if gdf._geometry_column_name in gdf.columns else None
