@@ -343,7 +343,7 @@ def _check_crs(
     data: gpd.GeoDataFrame, f: _Findings, repair: bool, source: object, layer: str | None
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """CRS present and plausible; returns (data, metric CRS or None)."""
-    from gistool.crs import detect_zone_prefix, ensure_crs, strip_zone_prefix, working_crs
+    from gistool.crs import detect_zone_prefix, ensure_crs, strip_zone_prefix
 
     if data.crs is None:
         f.add(
@@ -381,12 +381,23 @@ def _check_crs(
                     "validate with repair=True or read with the zone-prefixed CRS", CRSError,
                 )
                 return data, None
-        unit = data.crs.axis_info[0].unit_name if data.crs.axis_info else ""
-        return data, data.crs if unit in ("metre", "meter") else None
+    return data, _metric_crs(data)
+
+
+def _metric_crs(data: gpd.GeoDataFrame) -> Any:
+    """CRS for areas and distances: the layer's Gauss–Krüger working CRS (scale error
+    < 0.1 % inside a 3° zone, unlike e.g. Web Mercator's 1/cos²φ), else the layer's own
+    CRS when it is projected in metres, else None."""
+    from gistool.crs import working_crs
+
+    if data.empty or data.geometry.isna().all():
+        return None
     try:
-        return data, working_crs(data)
+        return working_crs(data)
     except CRSError:
-        return data, None
+        pass
+    unit = data.crs.axis_info[0].unit_name if data.crs.axis_info else ""
+    return data.crs if data.crs.is_projected and unit in ("metre", "meter") else None
 
 
 def _check_columns(data: gpd.GeoDataFrame, kind: str, f: _Findings) -> set[str]:
@@ -453,6 +464,7 @@ def _check_geometry(
 
     allowed = SCHEMAS[kind].geometry
     geoms = np.asarray(data.geometry.values, dtype=object)
+    n_rows = len(geoms)
     null = shapely.is_missing(geoms)
     empty = ~null & shapely.is_empty(geoms)
     gone = null | empty
@@ -471,6 +483,11 @@ def _check_geometry(
                   "drop them or validate with repair=True", GeometryError)
             geoms = np.where(gone, None, geoms)
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    if not present.any():
+        f.add("error", "geometry", None, 0,
+              "the layer has no features with a geometry" if n_rows else
+              "the layer has no features",
+              "check the file, layer name and any filter that produced it", GeometryError)
     types = np.where(present, shapely.get_type_id(np.where(present, geoms, None)), -1)
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                       "MultiLineString", "MultiPolygon", "GeometryCollection"])
@@ -841,7 +858,9 @@ def _check_boundary(
 
     from gistool.schema import SCHEMAS
 
-    if data.crs is None or metric_crs is None or data.empty:
+    if data.empty:
+        return
+    if data.crs is None or metric_crs is None:
         f.add("info", "boundary", None, 0,
               "features against the boundary not checked (no usable CRS)", "", InputError)
         return

@@ -541,3 +541,26 @@ def test_tiny_slivers_are_info():
     gdf.loc[0, "geometry"] = shapely.box(X0, Y0, X0 + 1000.0005, Y0 + 1000)  # 0.5 m²
     rep = validate_layer(gdf, "villages", strict=True)
     assert finding(rep, "coverage")["severity"] == "info"
+
+
+def test_coverage_in_web_mercator_measured_in_gauss_kruger():
+    gdf = villages()
+    gdf.loc[0, "geometry"] = shapely.box(X0, Y0, X0 + 1010, Y0 + 1000)
+    # Web Mercator inflates areas by 1/cos²(34°) ≈ 1.46 here; the check must not
+    rep = validate_layer(gdf.to_crs(3857), "villages")
+    assert finding(rep, "coverage")["count"] == pytest.approx(10_000.0, rel=1e-3)
+
+
+def test_empty_layer_is_an_error():
+    empty = villages().iloc[:0]
+    rep = validate_layer(empty, "villages")
+    assert checks(rep) == [("geometry", "")]
+    with pytest.raises(GeometryError, match="the layer has no features"):
+        rep.raise_for_errors()
+    gdf = enterprises()
+    gdf["geometry"] = None
+    with pytest.warns(DataRepairWarning, match="dropped 3 null"):
+        rep = validate_layer(gdf, "enterprises")
+    assert ("error", "geometry") in list(zip(rep.findings["severity"], rep.findings["check"],
+                                             strict=True))
+    assert "no features with a geometry" in str(rep)
