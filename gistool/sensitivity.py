@@ -104,6 +104,23 @@ def _draw_thresholds(cls: Classification, base: np.ndarray) -> np.ndarray:
     return inner
 
 
+def _min_ranks(r: np.ndarray) -> np.ndarray:
+    """Rank of each row within each column, 1 = highest, ties share the lowest rank.
+
+    Equal to ``scipy.stats.rankdata(-r, axis=0, method="min")``, about 3× faster:
+    one argsort of the transposed (contiguous) block, ties found on the sorted rows.
+    """
+    neg = np.ascontiguousarray(-r.T)  # draws × units
+    order = np.argsort(neg, axis=1)
+    srt = np.take_along_axis(neg, order, axis=1)
+    start = np.broadcast_to(np.arange(srt.shape[1], dtype=np.int32), srt.shape).copy()
+    start[:, 1:][srt[:, 1:] == srt[:, :-1]] = 0  # a tie continues its run
+    np.maximum.accumulate(start, axis=1, out=start)
+    out = np.empty(srt.shape, dtype=np.int32)
+    np.put_along_axis(out, order, start + 1, axis=1)
+    return out.T
+
+
 def _levels_by_quantiles(r: np.ndarray, k: int) -> np.ndarray:
     """Quantile classification of each column of ``r`` (as classify(method='quantiles'))."""
     q = np.quantile(r, np.arange(1, k + 1) / k, axis=0)  # k × draws
@@ -165,13 +182,11 @@ def weight_sensitivity(
         level), ``rank_p05`` and ``rank_p95`` (5 % and 95 % empirical quantiles
         of the rank over the draws, inverted-CDF: both are ranks actually drawn).
     """
-    from scipy.stats import rankdata
-
     kw = dict(classify_kw or {})
     base = composite_index(factors, weights, method=method, floor=floor)
     base_v = base.to_numpy()
     cls = classify(base_v, **kw)
-    base_rank = rankdata(-base_v, method="min").astype(np.int64)
+    base_rank = _min_ranks(base_v[:, None])[:, 0].astype(np.int64)
     if rebreak not in ("fixed", "quantiles"):
         msg = f"sensitivity: rebreak {rebreak!r} is unknown; use 'fixed' or 'quantiles'"
         raise InputError(msg)
@@ -190,7 +205,7 @@ def weight_sensitivity(
         r = x @ w_mat[d0 : d0 + step].T  # units × block
         if method == "geometric":
             r = np.exp(r)
-        ranks[:, d0 : d0 + step] = rankdata(-r, axis=0, method="min")
+        ranks[:, d0 : d0 + step] = _min_ranks(r)
         if rebreak == "fixed":
             lv = cls.bin_levels[np.searchsorted(thresholds, r, side="left")]
         else:

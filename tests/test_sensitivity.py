@@ -116,3 +116,10 @@ def test_refuses_bad_arguments():
         weight_sensitivity(x, WEIGHTS, rebreak="jenks")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="missing"):
         weight_sensitivity(x.drop(columns="C"), WEIGHTS)
+
+
+def test_min_ranks_equal_scipy_rankdata_with_ties():
+    from gistool.sensitivity import _min_ranks
+
+    r = np.random.default_rng(1).integers(0, 6, size=(200, 7)).astype(float)
+    assert (_min_ranks(r) == rankdata(-r, axis=0, method="min")).all()
