@@ -297,6 +297,10 @@ def validate_layer(
     f = _Findings()
     data = gdf.copy()
     n_input = len(gdf)
+    if n_input == 0:
+        f.add("error", "geometry", None, 0, "the layer has no features",
+              "check the file, the layer name and any filter that produced it", GeometryError)
+        return _finish(kind, f, data, source, layer, n_input, strict, repair)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data, metric_crs = _check_crs(data, f, repair, source, layer)
@@ -312,6 +316,14 @@ def validate_layer(
             _check_coverage(data, f, boundary, metric_crs)
     # warnings raised by helpers (e.g. zone prefix) are recorded as findings already
     del caught
+    return _finish(kind, f, data, source, layer, n_input, strict, repair)
+
+
+def _finish(
+    kind: str, f: _Findings, data: gpd.GeoDataFrame, source: object, layer: str | None,
+    n_input: int, strict: bool, repair: bool,
+) -> ValidationReport:
+    """Build the report; raise its first error (strict) or warn about the repairs."""
     report = ValidationReport(
         kind=kind,
         findings=f.frame(),
@@ -329,7 +341,7 @@ def validate_layer(
             warnings.warn(
                 f"{describe_source(report.source, layer, row.column or None)}: {row.message}",
                 DataRepairWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     return report
 
@@ -487,7 +499,7 @@ def _check_geometry(
         f.add("error", "geometry", None, 0,
               "the layer has no features with a geometry" if n_rows else
               "the layer has no features",
-              "check the file, layer name and any filter that produced it", GeometryError)
+              "check the file, the layer name and any filter that produced it", GeometryError)
     types = np.where(present, shapely.get_type_id(np.where(present, geoms, None)), -1)
     names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                       "MultiLineString", "MultiPolygon", "GeometryCollection"])

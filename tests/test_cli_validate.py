@@ -153,3 +153,15 @@ def test_unknown_kind_is_a_usage_error(good_gpkg: Path):
     res = CliRunner().invoke(cli, ["validate", str(good_gpkg), "--kind", "village"])
     assert res.exit_code == 2
     assert "Invalid value for '--kind'" in res.stderr
+
+
+def test_empty_layer_exit_2(tmp_path: Path, capsys):
+    p = tmp_path / "empty.geojson"
+    p.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    assert exit_code(["validate", str(p), "--kind", "facilities"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].endswith("the layer has no features; check the file, the layer name and any "
+                           "filter that produced it")
+    assert "0 features: 1 error" in captured.out
