@@ -21,6 +21,7 @@ over the unit's valid (not nodata, not NaN) cells:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -35,11 +36,28 @@ from gistool.overlay.grid import check_same_crs
 
 DEFAULT_STATS = ("count", "sum", "mean", "min", "max")
 KNOWN_STATS = ("count", "sum", "mean", "min", "max", "area", "nodata_fraction")
+#: Cells reduced at once inside a block: whole rows fitting in the CPU cache.
+CHUNK_CELLS = 1 << 18
 
 
 def threshold_column(t: float) -> str:
     """Column name of the fraction at or above threshold ``t`` (e.g. ``frac_ge_0.15``)."""
     return f"frac_ge_{t:g}"
+
+
+_scratch = threading.local()
+
+
+def _scratch_buffer(size: int, dtype: type) -> np.ndarray:
+    """A reusable per-thread work buffer (fresh 40 MB allocations cost page faults)."""
+    key = np.dtype(dtype).str
+    buffers = getattr(_scratch, "buffers", None)
+    if buffers is None:
+        buffers = _scratch.buffers = {}
+    buf = buffers.get(key)
+    if buf is None or buf.size < size:
+        buf = buffers[key] = np.empty(size, dtype=dtype)
+    return buf[:size]
 
 
 class _Accumulator:
@@ -83,7 +101,7 @@ def _reduce_block(
         keep = e > s
         s, e, u = s[keep], e[keep], u[keep]
     if s.size:
-        _reduce_runs(src, a, s, e, u, acc)
+        _reduce_runs(src, a, s, e, u, acc, src.grid.width)
     if c.size:
         v = a[c]
         valid = ~src.invalid(v)
@@ -96,29 +114,56 @@ def _reduce_block(
 
 def _reduce_runs(
     src: RasterSource, a: np.ndarray, s: np.ndarray, e: np.ndarray, u: np.ndarray,
-    acc: _Accumulator,
+    acc: _Accumulator, width: int,
 ) -> None:
-    """Reduce runs of fully covered cells directly on the raster buffer."""
-    idx = np.empty(2 * s.size, dtype=np.intp)
-    idx[0::2] = s
-    idx[1::2] = e
-    sum_dtype = a.dtype if a.dtype.kind == "f" else np.float64
-    rsum = np.add.reduceat(a, idx, dtype=sum_dtype)[0::2].astype(np.float64)
-    rmin = np.minimum.reduceat(a, idx)[0::2].astype(np.float64)
-    rmax = np.maximum.reduceat(a, idx)[0::2].astype(np.float64)
+    """Reduce runs of fully covered cells directly on the raster buffer.
+
+    The buffer is walked in chunks of whole rows small enough to stay in the CPU
+    cache, so the sum, min, max and threshold reductions of a chunk read memory
+    once (runs never cross rows, so a chunk never splits a run).
+    """
+    n_runs = s.size
+    rsum = np.empty(n_runs)
+    rmin = np.empty(n_runs)
+    rmax = np.empty(n_runs)
     rcount = (e - s).astype(np.float64)
-    rge = []
-    if acc.thresholds.size:
-        buf = np.empty(a.size, dtype=np.float32)
-        for t in acc.thresholds:
-            np.greater_equal(a, t, out=buf, casting="unsafe")
-            rge.append(np.add.reduceat(buf, idx)[0::2].astype(np.float64))
-    # runs holding nodata (by value) or NaN are recomputed from their cells
+    rge = [np.empty(n_runs) for _ in acc.thresholds]
+    rows = max(1, CHUNK_CELLS // width)
+    step = rows * width
+    bounds = np.searchsorted(s, np.arange(0, a.size + step, step))
+    sum_dtype = a.dtype if a.dtype.kind == "f" else np.float64
+    check_nodata = src.nodata is not None and not np.isnan(src.nodata)
+    for lo_cell, k0, k1 in zip(range(0, a.size, step), bounds[:-1], bounds[1:], strict=False):
+        if k1 == k0:
+            continue
+        # one extra cell lets a run end at the chunk's last cell (reduceat wants idx < len)
+        chunk = a[lo_cell : min(a.size, lo_cell + step + 1)]
+        idx = np.empty(2 * (k1 - k0), dtype=np.intp)
+        idx[0::2] = s[k0:k1] - lo_cell
+        idx[1::2] = e[k0:k1] - lo_cell
+        if idx[-1] == chunk.size:  # only at the very end of the block (handled by caller)
+            idx = idx[:-1]
+        rsum[k0:k1] = np.add.reduceat(chunk, idx, dtype=sum_dtype)[0::2]
+        rmin[k0:k1] = np.minimum.reduceat(chunk, idx)[0::2]
+        rmax[k0:k1] = np.maximum.reduceat(chunk, idx)[0::2]
+        if acc.thresholds.size:
+            buf = _scratch_buffer(chunk.size, np.float32)
+            for k, t in enumerate(acc.thresholds):
+                np.greater_equal(chunk, t, out=buf, casting="unsafe")
+                rge[k][k0:k1] = np.add.reduceat(buf, idx)[0::2]
+    # runs holding nodata or NaN are recomputed from their cells: NaN shows in the
+    # sum; the nodata value is the run's min or max, or lies strictly between them
+    # (then the run is checked cell by cell)
     bad = np.isnan(rsum)
-    if src.nodata is not None and not np.isnan(src.nodata):
-        nd = np.flatnonzero(a == src.nodata)
-        if nd.size:
-            bad |= np.searchsorted(nd, e) > np.searchsorted(nd, s)
+    if check_nodata:
+        nd = src.nodata
+        bad |= (rmin == nd) | (rmax == nd)
+        maybe = ~bad & (rmin < nd) & (rmax > nd)
+        if maybe.any():
+            ms, me = s[maybe], e[maybe]
+            hits = a[_concat_ranges(ms, me)] == nd
+            seg = np.concatenate([[0], np.cumsum(me - ms)[:-1]])
+            bad[maybe] = np.add.reduceat(hits, seg, dtype=np.int64) > 0
     if bad.any():
         bs, be = s[bad], e[bad]
         cells = _concat_ranges(bs, be)
