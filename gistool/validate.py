@@ -664,11 +664,14 @@ def _check_values(
                 f.add("warning", "values", col, nulls,
                       f"{nulls} missing value(s) in required column", "fill them in",
                       SchemaError)
-            neg = (pd.to_numeric(s, errors="coerce") < 0).to_numpy(bool)
+            num_values = pd.to_numeric(s, errors="coerce")
+            neg = ((num_values <= 0) if col == "speed_kmh" else (num_values < 0)).to_numpy(bool)
             if neg.any():
+                what = "zero or negative" if col == "speed_kmh" else "negative"
                 f.add("error", "values", col, int(neg.sum()),
-                      f"{int(neg.sum())} negative value(s) (rows {_rows(neg, data.index)})",
-                      "counts, capacities and speeds cannot be negative", SchemaError)
+                      f"{int(neg.sum())} {what} value(s) (rows {_rows(neg, data.index)})",
+                      "counts and capacities cannot be negative, speeds must be positive",
+                      SchemaError)
         elif vkind == "bool":
             out, bad = _to_bool(s)
             if bad.any():

@@ -443,6 +443,17 @@ def test_susceptibility_and_hazard_types():
     assert finding(rep, "domain", "hazard_type")["count"] == 1
 
 
+def test_zero_speed_refused():
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["county", "county"], "speed_kmh": [0, 30]},
+        geometry=[shapely.LineString([(X0, Y0 + i), (X0 + 10, Y0 + i)]) for i in range(2)],
+        crs="EPSG:4547",
+    )
+    row = finding(validate_layer(roads, "roads"), "values", "speed_kmh")
+    assert (row["severity"], row["count"]) == ("error", 1)
+    assert "zero or negative" in row["message"]
+
+
 def test_road_classes_need_a_speed_when_unknown():
     roads = gpd.GeoDataFrame(
         {"road_class": ["county", "forest_track", "forest_track"], "speed_kmh": [None, 20, None]},
