@@ -366,9 +366,7 @@ def _rasterise_rivers(
     return label, cells
 
 
-def _nearest_river(
-    label: np.ndarray, res: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _nearest_river(label: np.ndarray, res: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distance (m) to, and row/col of, the nearest river cell of every cell."""
     from scipy.ndimage import distance_transform_edt
 

@@ -130,9 +130,7 @@ def cell_centres(transform: Affine, height: int, width: int) -> tuple[np.ndarray
     return xs, ys
 
 
-def fractal_noise(
-    shape: tuple[int, int], *, beta: float, rng: np.random.Generator
-) -> np.ndarray:
+def fractal_noise(shape: tuple[int, int], *, beta: float, rng: np.random.Generator) -> np.ndarray:
     """Smooth multi-scale noise of zero mean and unit standard deviation.
 
     White noise is filtered in the Fourier domain by an amplitude spectrum
