@@ -10,6 +10,7 @@ import pytest
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 from shapely.geometry import box
 
 from gistool.datasets import hydro, roads
@@ -128,7 +129,10 @@ def test_schema_and_classes(network: gpd.GeoDataFrame) -> None:
     assert set(net["road_class"]) == set(ROAD_CLASSES)
     assert (net.geom_type == "LineString").all()
     assert (shapely.get_num_coordinates(net.geometry.to_numpy()) == 2).all()
-    assert (net.length > 0.01).all()
+    # nothing a 1 m endpoint snap would collapse or merge
+    assert net.length.min() > 1.0
+    _, _, xy = _node_ids(net)
+    assert not cKDTree(xy).query_pairs(1.0)
     assert (net["speed_kmh"] > 0).all()
     ground = net[net["road_class"] != "expressway"]
     expected = ground["road_class"].map(lambda c: ROAD_CLASSES[c][1])
@@ -228,3 +232,8 @@ def test_on_the_changge_units(setting) -> None:
         villages.geometry.representative_point().to_numpy(), return_distance=True
     )
     assert dist.max() <= 300.0
+    # the project's own graph builder sees one component too
+    build = pytest.importorskip("gistool.network.build")
+    graph = build.build_road_graph(net, snap_tolerance=1.0, node_crossings=True)
+    assert graph.components().n_components == 1
+    assert graph.meta["dropped_degenerate"] == 0

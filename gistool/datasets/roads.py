@@ -609,8 +609,9 @@ def _split_bridges(
     margin = BRIDGE_MARGIN / seg_len
     t_a = np.clip(t_in - margin, 0.0, 1.0)
     t_b = np.clip(t_out + margin, 0.0, 1.0)
-    t_a[t_a < 1e-6] = 0.0
-    t_b[t_b > 1 - 1e-6] = 1.0
+    # no approach piece shorter than 2 m (a 1 m endpoint snap would collapse it)
+    t_a[t_a * seg_len < 2.0] = 0.0
+    t_b[(1.0 - t_b) * seg_len < 2.0] = 1.0
     a = start[crossing] + t_a[:, None] * d
     b = start[crossing] + t_b[:, None] * d
 
