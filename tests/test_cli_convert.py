@@ -153,3 +153,14 @@ def test_real_outline_published_in_gcj02_lands_on_wgs84(tmp_path: Path) -> None:
     assert iou(truth, shifted) < 0.95  # GCJ-02 moves Changge by several hundred metres
     assert iou(truth, fixed) > 0.99999
     assert truth.hausdorff_distance(fixed) < 0.05  # metres
+
+
+def test_convert_warning_is_one_log_line(tmp_path: Path,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    src = tmp_path / "holes.csv"
+    src.write_text("name,lon,lat\na,113.7,34.2\nb,,\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="gistool"):
+        main(["convert", str(src), str(tmp_path / "o.gpkg")])
+    (record,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "1 row(s) without coordinates (first: row 3" in record.getMessage()
+    assert len(read_layer(tmp_path / "o.gpkg")) == 2

@@ -255,7 +255,6 @@ def test_empty_file(tmp_path: Path) -> None:
     [
         ("bad.gpkg", b"SQLite format 3\x00" + b"\x07" * 200),
         ("bad.geojson", b'{"type": "FeatureCollection", "features": [{"type":'),
-        ("bad.shp", b"\x00" * 120),
         ("bad.parquet", b"PAR1" + b"\x00" * 50),
         ("bad.xlsx", b"PK\x03\x04 not really a zip"),
     ],
@@ -263,11 +262,39 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_corrupt_file(tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    if name.endswith(".shp"):
-        (tmp_path / "bad.shx").write_bytes(b"\x00" * 120)
-        (tmp_path / "bad.dbf").write_bytes(b"\x03" * 40)
     with pytest.raises(InputError, match=rf"{name}'.*cannot be read as .*re-"):
         read_layer(path)
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        (".shp", r"a.shp' is truncated \(\d+ of \d+ bytes\); copy or export all of a.shp"),
+        (".shx", r"a.shx' is truncated"),
+        (".dbf", r"a.dbf' is truncated"),
+    ],
+)
+def test_truncated_shapefile(tmp_path: Path, points: gpd.GeoDataFrame, part: str,
+                             expected: str) -> None:
+    many = pd.concat([points] * 20, ignore_index=True)
+    pyogrio.write_dataframe(many, tmp_path / "a.shp")
+    f = tmp_path / f"a{part}"
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with pytest.raises(InputError, match=expected):
+        read_layer(tmp_path / "a.shp")
+
+
+def test_not_a_shapefile(tmp_path: Path) -> None:
+    for ext in (".shp", ".shx", ".dbf"):
+        (tmp_path / f"bad{ext}").write_bytes(b"\x00" * 120)
+    with pytest.raises(InputError, match=r"bad.shp' is not a Shapefile .shp \(bad header\)"):
+        read_layer(tmp_path / "bad.shp")
+
+
+def test_raster_refused(tmp_path: Path) -> None:
+    (tmp_path / "dem.tif").write_bytes(b"II*\x00")
+    with pytest.raises(InputError, match=r"dem.tif' is a raster; this reads vector layers"):
+        read_layer(tmp_path / "dem.tif")
 
 
 def test_shapefile_sidecar_missing(tmp_path: Path, points: gpd.GeoDataFrame) -> None:

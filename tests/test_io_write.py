@@ -251,3 +251,14 @@ def test_gpkg_replace_whole_file(tmp_path: Path, villages: gpd.GeoDataFrame) -> 
     assert pyogrio.list_layers(path)[:, 0].tolist() == ["b"]
     with pytest.raises(OutputError, match="exists"):
         write_layer(villages, path, layer="c", keep_layers=False, overwrite=False)
+
+
+def test_unwritable_destination(tmp_path: Path, villages: gpd.GeoDataFrame) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")  # a file where a folder should be
+    for name in ("v.gpkg", "v.geojson", "v.shp", "v.csv"):
+        with pytest.raises(OutputError, match=rf"cannot write '.*file/sub/{name}'"):
+            write_layer(villages, blocker / "sub" / name)
+    with pytest.raises(OutputError, match=r"cannot write '.*file/d.tif'"):
+        write_raster(np.zeros((2, 2)), blocker / "d.tif", transform=Affine(1, 0, 0, 0, -1, 0),
+                     crs=4547)

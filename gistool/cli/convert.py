@@ -41,12 +41,30 @@ def convert(
     Examples: `gistool convert amap.csv poi.gpkg --from gcj02 --dst-crs EPSG:4547`;
     `gistool convert 企业.shp 企业.geojson --encoding gbk`.
     """
+    from gistool.cli.info import tidy_output
+
+    with tidy_output():
+        _convert(src, dst, from_coords, to_coords, crs, dst_crs, layer, dst_layer, encoding,
+                 overwrite)
+
+
+def _convert(
+    src: str,
+    dst: str,
+    from_coords: str | None,
+    to_coords: str | None,
+    crs: str | None,
+    dst_crs: str | None,
+    layer: str | None,
+    dst_layer: str | None,
+    encoding: str | None,
+    overwrite: bool,
+) -> None:
     from pathlib import Path
 
     from gistool.errors import CRSError, OutputError
     from gistool.io import read_layer, write_layer
 
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # not its per-write record counts
     out = Path(dst)
     if out.exists() and not overwrite:
         msg = f"output '{out}' exists; pass --overwrite to replace it"

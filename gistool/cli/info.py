@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import click
+
+log = logging.getLogger("gistool.cli")
+
+
+@contextlib.contextmanager
+def tidy_output() -> Iterator[None]:
+    """One log line per gistool warning; GDAL/library chatter only with ``-vv``.
+
+    Python's warning display (file, line and source) is noise for a command-line
+    user: gistool warnings become ``WARNING`` log lines naming the file and the
+    fix; other libraries' warnings go to the debug log.
+    """
+    from gistool.errors import GistoolWarning
+
+    if logging.getLogger("gistool").getEffectiveLevel() > logging.DEBUG:
+        for name in ("pyogrio", "rasterio", "fiona", "shapely"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                if issubclass(w.category, GistoolWarning):
+                    log.warning("%s", w.message)
+                else:
+                    log.debug("%s: %s", w.category.__name__, w.message)
 
 
 def ensure_utf8_stdout() -> None:
@@ -87,7 +118,8 @@ def info(path: str, layer: str | None, as_json: bool) -> None:
     """
     from gistool.io.describe import describe_path
 
-    d = describe_path(path, layer=layer)
+    with tidy_output():
+        d = describe_path(path, layer=layer)
     ensure_utf8_stdout()
     if as_json:
         click.echo(json.dumps(d, ensure_ascii=False, indent=2))

@@ -15,8 +15,7 @@ from typing import Any, Final
 import numpy as np
 
 from gistool.errors import InputError, describe_source
-
-RASTER_SUFFIXES: Final[tuple[str, ...]] = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
+from gistool.io.read import RASTER_SUFFIXES
 
 
 def crs_summary(crs: Any) -> dict[str, Any] | None:

@@ -7,15 +7,16 @@ writes no timestamp tag, so equal arrays give equal bytes.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
 from gistool._atomic import atomic_path
-from gistool.errors import CRSError, InputError
+from gistool.errors import CRSError, InputError, OutputError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 BLOCKSIZE: Final[int] = 512
 #: Compression of written rasters.
 COMPRESS: Final[str] = "DEFLATE"
+
+
+@contextlib.contextmanager
+def _raster_errors(final: Path, error: type[Exception]) -> Iterator[None]:
+    try:
+        yield
+    except error as exc:
+        msg = f"cannot write '{final}': {' '.join(str(exc).split())}; check the folder"
+        raise OutputError(msg) from exc
 
 
 def write_raster(
@@ -121,7 +131,13 @@ def write_raster(
             blockysize=BLOCKSIZE if height >= BLOCKSIZE else 256,
             predictor=3 if is_float else 2,
         )
+    from rasterio.errors import RasterioIOError
+
+    from gistool.io.write import write_guard
+
     with (
+        write_guard(final),
+        _raster_errors(final, RasterioIOError),
         atomic_path(final, overwrite=overwrite) as tmp,
         rasterio.Env(GDAL_NUM_THREADS="1"),
         rasterio.open(

@@ -44,6 +44,8 @@ FORMATS: Final[dict[str, tuple[str, str | None]]] = {
     ".xlsx": ("XLSX", None),
     ".xlsm": ("XLSX", None),
 }
+#: Raster extensions (refused by the vector reader with a pointer to rasterio).
+RASTER_SUFFIXES: Final[tuple[str, ...]] = (".tif", ".tiff", ".vrt", ".img", ".asc", ".nc")
 #: Other extensions handed to GDAL as they are.
 GDAL_OTHER: Final[tuple[str, ...]] = (".kml", ".gml", ".gdb", ".tab", ".mif", ".sqlite", ".gpx")
 
@@ -82,23 +84,71 @@ def check_source(path: str | os.PathLike[str]) -> Path:
     if p.is_file() and p.stat().st_size == 0:
         msg = f"{where} is empty (0 bytes); it was not copied or exported completely -- redo that"
         raise InputError(msg)
+    if suffix in RASTER_SUFFIXES:
+        msg = (
+            f"{where} is a raster; this reads vector layers and tables "
+            "(rasters are read with rasterio; `gistool info` describes them)"
+        )
+        raise InputError(msg)
     if suffix not in FORMATS and suffix not in GDAL_OTHER:
         known = sorted({*FORMATS, *GDAL_OTHER})
         msg = f"{where}: unknown format '{suffix or '(no extension)'}'; supported: {known}"
         raise InputError(msg)
+    if p.is_file() and not os.access(p, os.R_OK):
+        msg = f"{where} cannot be opened: permission denied; make it readable (chmod/ACL)"
+        raise InputError(msg)
     if suffix == ".shp":
-        for side in (".shx", ".dbf"):
-            sp = p.with_suffix(side)
-            if not sp.exists() and not p.with_suffix(side.upper()).exists():
-                msg = (
-                    f"{where}: the Shapefile's {side} file is missing; "
-                    f"copy all of {p.stem}.shp/.shx/.dbf/.prj/.cpg together"
-                )
-                raise InputError(msg)
-            if sp.exists() and sp.stat().st_size == 0:
-                msg = f"{describe_source(sp)} is empty (0 bytes); re-export the Shapefile"
-                raise InputError(msg)
+        check_shapefile(p)
     return p
+
+
+def _sidecar(p: Path, ext: str) -> Path | None:
+    for cand in (p.with_suffix(ext), p.with_suffix(ext.upper())):
+        if cand.exists():
+            return cand
+    return None
+
+
+def check_shapefile(p: Path) -> None:
+    """Refuse a Shapefile whose parts are missing, empty or shorter than their headers say.
+
+    A truncated ``.shp``/``.shx``/``.dbf`` (an interrupted copy) otherwise reads
+    "successfully" with missing geometries or records.
+    """
+    where = describe_source(p)
+    fix = f"copy or export all of {p.stem}.shp/.shx/.dbf/.prj/.cpg again"
+    parts = {".shp": p}
+    for side in (".shx", ".dbf"):
+        sp = _sidecar(p, side)
+        if sp is None:
+            msg = f"{where}: the Shapefile's {side} file is missing; {fix}"
+            raise InputError(msg)
+        parts[side] = sp
+    for side, sp in parts.items():
+        size = sp.stat().st_size
+        if size == 0:
+            msg = f"{describe_source(sp)} is empty (0 bytes); {fix}"
+            raise InputError(msg)
+        with open(sp, "rb") as fh:
+            head = fh.read(32)
+        if side in (".shp", ".shx"):
+            if len(head) < 28 or int.from_bytes(head[0:4], "big") != 9994:
+                msg = f"{describe_source(sp)} is not a Shapefile {side} (bad header); {fix}"
+                raise InputError(msg)
+            expected = int.from_bytes(head[24:28], "big") * 2  # 16-bit words
+        else:
+            if len(head) < 12:
+                msg = f"{describe_source(sp)} is truncated (no complete .dbf header); {fix}"
+                raise InputError(msg)
+            records = int.from_bytes(head[4:8], "little")
+            expected = int.from_bytes(head[8:10], "little") + records * int.from_bytes(
+                head[10:12], "little"
+            )
+        if size < expected:
+            msg = (
+                f"{describe_source(sp)} is truncated ({size} of {expected} bytes); {fix}"
+            )
+            raise InputError(msg)
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[tuple[str, str | None]]:

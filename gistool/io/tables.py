@@ -121,8 +121,10 @@ def write_table(
         raise OutputError(msg)
     import pandas as pd
 
+    from gistool.io.write import write_guard
+
     table = _plain_frame(df, headings)
-    with atomic_path(final, overwrite=overwrite) as tmp:
+    with write_guard(final), atomic_path(final, overwrite=overwrite) as tmp:
         if suffix == ".csv":
             safe = table.copy()
             for col in safe.columns:

@@ -84,6 +84,33 @@ def _driver_for(path: Path, driver: str | None) -> str:
 
 
 @contextlib.contextmanager
+def write_guard(final: Path) -> Iterator[None]:
+    """Turn OS and GDAL write failures into one-line :class:`OutputError`; log GDAL notes.
+
+    GDAL's non-fatal notes arrive as ``RuntimeWarning``; they are logged, not
+    raised, so a harmless note never aborts a write.
+    """
+    from pyogrio.errors import DataLayerError, DataSourceError
+
+    try:
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always", RuntimeWarning)
+            yield
+    except OutputError:
+        raise
+    except (OSError, DataSourceError, DataLayerError) as exc:
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+        msg = f"cannot write '{final}': {reason}; check that the folder exists and is writable"
+        raise OutputError(msg) from exc
+    finally:
+        for note in notes:
+            if issubclass(note.category, RuntimeWarning):
+                log.warning("writing '%s': GDAL: %s", final, note.message)
+            else:
+                warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+
+
+@contextlib.contextmanager
 def gdal_config(**options: str) -> Iterator[None]:
     """Set GDAL configuration options for pyogrio within a block, then restore them."""
     import pyogrio
@@ -211,15 +238,22 @@ def write_layer(
             "gdf.set_crs(...) (every gistool output stores its CRS)"
         )
         raise CRSError(msg)
-    if drv == "GPKG":
-        return _write_gpkg(gdf, final, layer or final.stem, overwrite=overwrite,
-                           keep_layers=keep_layers)
-    if drv == "ESRI Shapefile":
-        return _write_shapefile(gdf, final, overwrite=overwrite)
     if drv in ("CSV", "XLSX"):
         from gistool.io.tables import write_table
 
         return write_table(layer_to_frame(gdf), final, headings="canonical", overwrite=overwrite)
+    with write_guard(final):
+        if drv == "GPKG":
+            return _write_gpkg(gdf, final, layer or final.stem, overwrite=overwrite,
+                               keep_layers=keep_layers)
+        if drv == "ESRI Shapefile":
+            return _write_shapefile(gdf, final, overwrite=overwrite)
+        return _write_single(gdf, final, drv, layer, overwrite=overwrite)
+
+
+def _write_single(
+    gdf: gpd.GeoDataFrame, final: Path, drv: str, layer: str | None, *, overwrite: bool
+) -> Path:
     with atomic_path(final, overwrite=overwrite) as tmp:
         if drv == "Parquet":
             gdf.to_parquet(tmp, index=False)
