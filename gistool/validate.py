@@ -11,7 +11,8 @@ Checks, in order
 ``crs``
     missing CRS (error); geographic coordinates out of range or lon/lat
     swapped (error); eastings with a Gauss–Krüger zone prefix (stripped with
-    ``repair``, warning).
+    ``repair``, warning); a Xi'an-80 or Beijing-54 CRS (info: ~100 m from
+    CGCS2000, reprojected — right only if the declared CRS is true).
 ``columns``
     required columns of :data:`gistool.schema.SCHEMAS` present (error naming
     the missing and the found columns and a ``columns={...}`` fix).
@@ -355,7 +356,7 @@ def _check_crs(
     data: gpd.GeoDataFrame, f: _Findings, repair: bool, source: object, layer: str | None
 ) -> tuple[gpd.GeoDataFrame, Any]:
     """CRS present and plausible; returns (data, metric CRS or None)."""
-    from gistool.crs import detect_zone_prefix, ensure_crs, strip_zone_prefix
+    from gistool.crs import crs_family, detect_zone_prefix, ensure_crs, strip_zone_prefix
 
     if data.crs is None:
         f.add(
@@ -393,6 +394,15 @@ def _check_crs(
                     "validate with repair=True or read with the zone-prefixed CRS", CRSError,
                 )
                 return data, None
+    family = crs_family(data.crs)
+    if family in ("Xian80", "Beijing54"):
+        name = {"Xian80": "Xi'an-80", "Beijing54": "Beijing-54"}[family]
+        epsg = data.crs.to_epsg()
+        f.add("info", "crs", None, len(data),
+              f"declared in {name} (EPSG:{epsg}, {data.crs.name}); it differs from CGCS2000 "
+              "by up to ~100 m and will be reprojected",
+              "if the coordinates are really CGCS2000, read it with crs= the CGCS2000 CRS",
+              CRSError)
     return data, _metric_crs(data)
 
 

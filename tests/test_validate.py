@@ -161,6 +161,14 @@ def test_zone_prefix_repaired():
     assert rep.data.geometry.x.iloc[0] > 38e6
 
 
+def test_xian80_declared_is_noted():
+    e = enterprises().set_crs("EPSG:2383", allow_override=True)  # Xian 1980 / 3-degree CM 114E
+    rep = validate_layer(e, "enterprises", strict=True)
+    row = finding(rep, "crs")
+    assert row["severity"] == "info"
+    assert "Xi'an-80 (EPSG:2383" in row["message"]
+
+
 # --------------------------------------------------------------------------- #
 # columns and values
 # --------------------------------------------------------------------------- #
