@@ -349,6 +349,20 @@ def test_lonlat_out_of_range(tmp_path: Path) -> None:
         read_layer(path)
 
 
+def test_one_lonlat_row_out_of_range(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("name,lon,lat\na,113.7,34.2\nb,1137,34.3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"first at row 3 \(1137, 34.3\) \(header = row 1\)"):
+        read_layer(path)
+
+
+def test_unreadable_prj(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
+    pyogrio.write_dataframe(points, tmp_path / "p.shp")
+    (tmp_path / "p.prj").write_text("GEOGCS[garbage", encoding="ascii")
+    with pytest.raises(InputError, match=r"p.prj' holds an unreadable CRS definition"):
+        read_layer(tmp_path / "p.shp")
+
+
 def test_no_coordinate_columns(tmp_path: Path) -> None:
     path = tmp_path / "n.csv"
     path.write_text("名称,地址\n甲,长葛\n", encoding="utf-8")

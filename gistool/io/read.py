@@ -189,7 +189,28 @@ def list_layers(path: str | os.PathLike[str]) -> list[tuple[str, str | None]]:
     return [(str(name), None if gt is None else str(gt)) for name, gt in layers]
 
 
+def _bad_prj(p: Path) -> str | None:
+    """Message for a Shapefile whose ``.prj`` cannot be parsed, else None."""
+    prj = _sidecar(p, ".prj") if p.suffix.lower() == ".shp" else None
+    if prj is None:
+        return None
+    import pyproj
+
+    text = prj.read_text(encoding="utf-8", errors="replace").strip()
+    try:
+        pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        return (
+            f"{describe_source(prj)} holds an unreadable CRS definition ({text[:60]!r}...); "
+            "fix or delete the .prj and pass crs= (CLI: --crs) with the right EPSG code"
+        )
+    return None
+
+
 def _corrupt_message(p: Path, fmt: str, exc: BaseException) -> str:
+    prj = _bad_prj(p)
+    if prj is not None:
+        return prj
     kind = fmt or "a GIS file"
     return (
         f"{describe_source(p)}: cannot be read as {kind} ({_short(exc)}); the file is damaged, "

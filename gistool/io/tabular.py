@@ -147,15 +147,15 @@ def _numeric(df: pd.DataFrame, col: str, path: Path, layer: str | None) -> np.nd
 
 def _check_lonlat(
     lon: np.ndarray, lat: np.ndarray, cols: tuple[str, str], path: Path, layer: str | None
-) -> bool:
-    """Return True when lon/lat are in range; raise when swapped; False when projected-like."""
+) -> int | None:
+    """None when all lon/lat are in range; raise when swapped; else the first bad row's index."""
     ok = ~(np.isnan(lon) | np.isnan(lat))
     lo, la = lon[ok], lat[ok]
     if lo.size == 0:
-        return True
+        return None
     in_range = (np.abs(lo) <= 180) & (np.abs(la) <= 90)
     if in_range.all():
-        return True
+        return None
     swapped = (np.abs(la) <= 180) & (np.abs(lo) <= 90)
     if swapped.all():
         msg = (
@@ -165,7 +165,7 @@ def _check_lonlat(
             f"columns={{'{cols[0]}': 'lat', '{cols[1]}': 'lon'}}"
         )
         raise InputError(msg)
-    return False
+    return int(np.flatnonzero(ok)[np.flatnonzero(~in_range)[0]])
 
 
 def table_to_geodataframe(
@@ -253,20 +253,19 @@ def table_to_geodataframe(
             )
             raise CRSError(msg)
         if pair is not None:
-            in_range = _check_lonlat(xs, ys, pair, path, layer)
+            bad = _check_lonlat(xs, ys, pair, path, layer)
         else:
-            valid = geoms[~missing]
-            in_range = True
-            if valid.size:
-                b = shapely.total_bounds(valid)
-                in_range = bool(abs(b[0]) <= 180 and abs(b[2]) <= 180 and abs(b[1]) <= 90
-                                and abs(b[3]) <= 90)
-        if not in_range:
+            b = shapely.bounds(geoms)
+            outside = (np.abs(b[:, [0, 2]]) > 180).any(axis=1) | (
+                np.abs(b[:, [1, 3]]) > 90).any(axis=1)
+            bad = int(np.flatnonzero(outside)[0]) if outside.any() else None
+        if bad is not None:
             what = f"columns '{pair[0]}'/'{pair[1]}'" if pair else f"column '{wkt_col}'"
+            example = f" ({xs[bad]:g}, {ys[bad]:g})" if pair is not None else ""
             msg = (
-                f"{where}: {what} hold values outside longitude/latitude range (±180/±90); "
-                "if they are projected metres pass crs= (e.g. 'EPSG:4547'), "
-                "otherwise fix the coordinates"
+                f"{where}: {what} hold values outside longitude/latitude range (±180/±90), "
+                f"first at row {bad + 2}{example} (header = row 1); if they are projected "
+                "metres pass crs= (e.g. 'EPSG:4547'), otherwise fix the coordinates"
             )
             raise InputError(msg)
         crs = "EPSG:4326"
