@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gistool.codes import make_credit_code
 from gistool.errors import CRSError, DataRepairWarning, GeometryError, SchemaError
@@ -583,3 +585,25 @@ def test_empty_layer_is_an_error():
     assert ("error", "geometry") in list(zip(rep.findings["severity"], rep.findings["check"],
                                              strict=True))
     assert "no features with a geometry" in str(rep)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(*[st.floats(0, 900) for _ in range(4)]),
+    st.tuples(*[st.floats(10, 500) for _ in range(4)]),
+)
+def test_overlap_equals_pairwise_intersection(origins, sizes):
+    a = shapely.box(X0 + origins[0], Y0 + origins[1], X0 + origins[0] + sizes[0],
+                    Y0 + origins[1] + sizes[1])
+    b = shapely.box(X0 + origins[2], Y0 + origins[3], X0 + origins[2] + sizes[2],
+                    Y0 + origins[3] + sizes[3])
+    gdf = villages(n=1).iloc[[0, 0]].reset_index(drop=True)
+    gdf["code"] = ["411082001201", "411082001202"]
+    gdf = gdf.set_geometry([a, b], crs="EPSG:4547")
+    rep = validate_layer(gdf, "villages")
+    expected = a.intersection(b).area
+    cov = rep.findings[rep.findings["message"].str.startswith("polygons overlap")]
+    if expected < 0.01:
+        assert cov.empty
+    else:
+        assert cov["count"].iloc[0] == pytest.approx(expected, rel=1e-6, abs=1e-3)
