@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,3 +212,11 @@ def test_add_levels_names_and_attrs():
     df.loc["a", "risk_index"] = np.nan
     with pytest.raises(InputError, match="column 'risk_index'"):
         add_levels(df)
+
+
+def test_docstring_examples_run():
+    import gistool.classify as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

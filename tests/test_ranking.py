@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -78,3 +80,11 @@ def test_refuses_missing_columns_and_values():
         rank_units(RAW.assign(risk_index=[0.1, np.nan, 0.2, 0.3]))
     with pytest.raises(InputError, match="not among factors"):
         rank_units(RAW.assign(risk_index=1.0), factors=("H", "E"), weights=WEIGHTS)
+
+
+def test_docstring_examples_run():
+    import gistool.ranking as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

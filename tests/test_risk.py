@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
@@ -217,3 +218,11 @@ def test_composite_refuses_missing_column_nan_and_negative():
         composite_index(bad, WEIGHTS)
     with pytest.raises(InputError, match="negative"):
         composite_index(normalize(RAW, method="zscore"), WEIGHTS)
+
+
+def test_docstring_examples_run():
+    import gistool.risk as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -123,3 +125,11 @@ def test_min_ranks_equal_scipy_rankdata_with_ties():
 
     r = np.random.default_rng(1).integers(0, 6, size=(200, 7)).astype(float)
     assert (_min_ranks(r) == rankdata(-r, axis=0, method="min")).all()
+
+
+def test_docstring_examples_run():
+    import gistool.sensitivity as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

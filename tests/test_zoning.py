@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -152,3 +154,11 @@ def test_refuses_geographic_or_missing_crs_and_bad_levels():
     bad.loc[0, "risk_level"] = 7
     with pytest.raises(SchemaError, match="has value 7"):
         make_zones(bad)
+
+
+def test_docstring_examples_run():
+    import gistool.zoning as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
