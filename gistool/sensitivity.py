@@ -13,7 +13,8 @@ stays in its base class. For data-driven breaks (natural breaks, quantiles)
 each break is moved to the midpoint between the two base values around it,
 which changes no base level but keeps a unit sitting exactly on a break from
 flipping under an infinitesimal perturbation. ``rebreak="quantiles"``
-reclassifies each draw by its own quantiles instead (relative position only).
+reclassifies each draw by its own quantiles instead (relative position only)
+and compares with the base weights' quantile levels.
 Natural breaks are not recomputed per draw (costly, and the base breaks are
 what the map shows).
 
@@ -172,7 +173,8 @@ def weight_sensitivity(
         Keywords of :func:`gistool.classify.classify` for the base levels
         (default natural breaks, k = 5).
     rebreak
-        ``"fixed"`` (base breaks, default) or ``"quantiles"`` (each draw's own quantiles).
+        ``"fixed"`` (base breaks, default) or ``"quantiles"`` (each draw's own
+        quantiles, compared with the quantile levels under the base weights).
 
     Returns
     -------
@@ -197,6 +199,10 @@ def weight_sensitivity(
     x = np.log(np.maximum(x, floor)) if method == "geometric" else x
     thresholds = _draw_thresholds(cls, base_v)
     n, n_draws = x.shape[0], w_mat.shape[0]
+    if rebreak == "fixed":
+        reference = cls.levels
+    else:
+        reference = _levels_by_quantiles(base_v[:, None], cls.k)[:, 0]
 
     same = np.zeros(n, dtype=np.int64)
     ranks = np.empty((n, n_draws), dtype=np.int32)
@@ -210,7 +216,7 @@ def weight_sensitivity(
             lv = cls.bin_levels[np.searchsorted(thresholds, r, side="left")]
         else:
             lv = _levels_by_quantiles(r, cls.k)
-        same += (lv == cls.levels[:, None]).sum(axis=1)
+        same += (lv == reference[:, None]).sum(axis=1)
 
     ranks.sort(axis=1)
     lo = ranks[:, int(np.ceil(0.05 * n_draws)) - 1]

@@ -80,8 +80,7 @@ def test_equal_to_a_plain_loop_over_draws(method):
 
 def test_quantile_rebreak_equal_to_loop():
     x = _factors(n=25, seed=7)
-    s = weight_sensitivity(x, WEIGHTS, draws=40, seed=1, rebreak="quantiles",
-                           classify_kw={"method": "quantiles"})  # fmt: skip
+    s = weight_sensitivity(x, WEIGHTS, draws=40, seed=1, rebreak="quantiles")
     base = classify(composite_index(x, WEIGHTS).to_numpy(), method="quantiles").levels
     wd = draw_weights(WEIGHTS, draws=40, seed=1)
     same = np.zeros(len(x))
@@ -89,6 +88,10 @@ def test_quantile_rebreak_equal_to_loop():
         r = composite_index(x, w.to_dict()).to_numpy()
         same += classify(r, method="quantiles").levels == base
     assert s["level_stability"].to_numpy() == pytest.approx(same / 40)
+    # the base levels reported stay the natural-breaks ones
+    assert s["risk_level"].tolist() == classify(composite_index(x, WEIGHTS)).levels.tolist()
+    huge = weight_sensitivity(x, WEIGHTS, draws=20, rebreak="quantiles", concentration=1e12)
+    assert (huge["level_stability"] == 1.0).all()
 
 
 def test_natural_break_midpoints_keep_base_levels():
