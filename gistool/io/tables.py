@@ -157,34 +157,48 @@ def _sheet_title(name: str) -> str:
     return title or "Sheet1"
 
 
+def _column_width(values: list[Any]) -> int:
+    """Widest display width of a column's cell values (text: CJK counts 2)."""
+    widest = 0
+    for v in values:
+        if isinstance(v, str):
+            w = len(v) if v.isascii() else display_width(v)
+        elif v is None:
+            continue
+        else:
+            w = len(str(v))
+        widest = max(widest, w)
+    return widest
+
+
 def _xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
+    """Workbook bytes, written in openpyxl's streaming (write-only) mode."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _sheet_title(sheet)
-    bold = Font(bold=True)
-    widths = []
-    for j, col in enumerate(table.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=str(col))
-        cell.data_type = "s"
-        cell.font = bold
-        widths.append(display_width(str(col)))
-    columns = [table[c].to_numpy(dtype=object) for c in table.columns]
-    for j, values in enumerate(columns, start=1):
-        for i, raw in enumerate(values, start=2):
-            value = _cell_value(raw)
-            cell = ws.cell(row=i, column=j, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the first character
-                widths[j - 1] = max(widths[j - 1], display_width(value))
-            elif value is not None:
-                widths[j - 1] = max(widths[j - 1], len(str(value)))
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(w + 2, _MAX_WIDTH)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_sheet_title(sheet))
+    columns = [[_cell_value(v) for v in table[c].to_numpy(dtype=object)] for c in table.columns]
+    headers = [str(c) for c in table.columns]
+    for j, (head, values) in enumerate(zip(headers, columns, strict=True), start=1):
+        width = max(display_width(head), _column_width(values))
+        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
     ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+
+    def text_cell(value: str, font: Font | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # never a formula, whatever the first character
+        if font is not None:
+            cell.font = font
+        return cell
+
+    ws.append([text_cell(h, bold) for h in headers])
+    for row in zip(*columns, strict=True):
+        ws.append([text_cell(v) if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+                   for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return _deterministic_zip(buf.getvalue())
