@@ -154,6 +154,7 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
         float32 array).
     """
     from gistool.datasets import admin, geohazards, hydro, points
+    from gistool.datasets.roads import make_roads
 
     t0 = time.perf_counter()
     boundary = admin.make_boundary()
@@ -167,9 +168,13 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
     channels = shapely.union_all(hydro.river_channels(rivers).geometry.to_numpy())
     # keep points a little off the water's edge
     exclude = shapely.buffer(channels, 15.0)
-    roads = _make_roads(boundary, townships, villages, rivers, seed=seed)
+    roads = make_roads(
+        boundary, townships, villages, rivers, seed=seed, seats=admin.township_seats(townships)
+    )
     log.info("roads in %.1f s", time.perf_counter() - t0)
-    enterprises = points.make_enterprises(boundary, townships, exclude=exclude, seed=seed)
+    enterprises = points.make_enterprises(
+        boundary, townships, villages=villages, exclude=exclude, seed=seed
+    )
     facilities = points.make_facilities(
         boundary, townships, roads=roads, exclude=exclude, seed=seed
     )
@@ -194,24 +199,6 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
             _tag(layers[name], name)
     layers.update(dem=dem, transform=transform, flood_depth=floods)
     return layers
-
-
-def _make_roads(
-    boundary: gpd.GeoDataFrame,
-    townships: gpd.GeoDataFrame,
-    villages: gpd.GeoDataFrame,
-    rivers: gpd.GeoDataFrame,
-    *,
-    seed: int,
-) -> gpd.GeoDataFrame | None:
-    try:
-        from gistool.datasets.roads import make_roads
-    except ModuleNotFoundError as exc:  # the road generator lands separately
-        if exc.name != "gistool.datasets.roads":
-            raise
-        log.warning("gistool.datasets.roads is not available: the dataset has no roads")
-        return None
-    return make_roads(boundary, townships, villages, rivers, seed=seed)
 
 
 def write_dataset(layers: dict[str, Any], directory: Path) -> dict[str, Any]:
@@ -349,3 +336,34 @@ def load_changge(
             log.info("Changge dataset generated in %.1f s", time.perf_counter() - t0)
             _remove_stale(root, keep=key)
     return _read(target)
+
+
+def export_boundaries(directory: str | os.PathLike[str]) -> list[Path]:
+    """Write the small administrative layers for the repository's ``data/boundaries/``.
+
+    The real outline is copied verbatim; the synthetic township and village
+    polygons (real codes and names) are written as RFC 7946 GeoJSON (lon/lat).
+    Regenerate with ``python -m gistool.datasets export-boundaries data/boundaries``.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+    """
+    from gistool.datasets import admin
+    from gistool.io.write import write_layer
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    outline = out / admin.OUTLINE_FILE.name
+    with atomic_path(outline) as tmp:
+        shutil.copyfile(admin.OUTLINE_FILE, tmp)
+    boundary = admin.make_boundary()
+    townships = admin.make_townships(boundary, seed=SEED)
+    villages = admin.make_villages(townships, seed=SEED)
+    return [
+        outline,
+        write_layer(townships, out / "changge_townships.geojson"),
+        write_layer(villages, out / "changge_villages.geojson"),
+    ]
+

@@ -57,7 +57,7 @@ def _coarsen(dem: np.ndarray, transform: Affine, cell: float) -> tuple[np.ndarra
     f = max(1, round(cell / transform.a))
     h, w = (dem.shape[0] // f) * f, (dem.shape[1] // f) * f
     coarse = dem[:h, :w].reshape(h // f, f, w // f, f).mean(axis=(1, 3))
-    return coarse, transform * Affine.scale(f)
+    return coarse, transform @ Affine.scale(f)
 
 
 def susceptibility_score(

@@ -135,9 +135,16 @@ PARKS: Final[tuple[_Cluster, ...]] = (
         "石固超硬材料园", "411082103", 0.0, 0.0, 900.0, 0.03, {"超硬材料": 0.7, "新材料": 0.3}
     ),
 )
-#: Share of enterprises around township seats (Gaussian, σ 900 m) and scattered.
-SEAT_SHARE: Final[float] = 0.34
-RURAL_SHARE: Final[float] = 0.175
+#: Share of enterprises around township seats and in villages (workshops).
+SEAT_SHARE: Final[float] = 0.25
+RURAL_SHARE: Final[float] = 0.115
+#: Spread (m) of the Gaussian clusters around the city seat, township seats and villages.
+CITY_SIGMA: Final[float] = 1_800.0
+SEAT_SIGMA: Final[float] = 700.0
+VILLAGE_SIGMA: Final[float] = 250.0
+#: Mean number of enterprises per block and the block's spread (m).
+BLOCK_SIZE: Final[int] = 12
+BLOCK_SIGMA: Final[float] = 80.0
 #: Share clustered around the city seat (commerce and small workshops, σ 2.2 km).
 CITY_SHARE: Final[float] = 1.0 - sum(p.share for p in PARKS) - SEAT_SHARE - RURAL_SHARE
 
@@ -244,6 +251,38 @@ def sample_points(
     return out
 
 
+def sample_clustered(
+    n: int,
+    region: shapely.Geometry,
+    rng: np.random.Generator,
+    *,
+    centre: np.ndarray,
+    sigma: float,
+    block_size: int = BLOCK_SIZE,
+    block_sigma: float = BLOCK_SIGMA,
+    exclude: shapely.Geometry | None = None,
+) -> np.ndarray:
+    """Two-level (Thomas) cluster sample: ``n`` points in blocks around a centre.
+
+    About ``n / block_size`` block centres are Gaussian around ``centre`` (σ =
+    ``sigma``); each point is Gaussian (σ = ``block_sigma``) around a random
+    block, so enterprises come in plots and streets, not an even haze.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 2)`` coordinates inside ``region`` and outside ``exclude``.
+    """
+    if n == 0:
+        return np.empty((0, 2))
+    nb = max(1, round(n / block_size))
+    blocks = sample_points(
+        nb, region, rng, centres=np.tile(centre, (nb, 1)), sigma=sigma, exclude=exclude
+    )
+    parent = blocks[rng.integers(nb, size=n)]
+    return sample_points(n, region, rng, centres=parent, sigma=block_sigma, exclude=exclude)
+
+
 def _choose_exact(
     rng: np.random.Generator, weights: np.ndarray, k: int, eligible: np.ndarray
 ) -> np.ndarray:
@@ -270,6 +309,7 @@ def make_enterprises(
     boundary: gpd.GeoDataFrame,
     townships: gpd.GeoDataFrame,
     *,
+    villages: gpd.GeoDataFrame | None = None,
     exclude: shapely.Geometry | None = None,
     seed: int = SEED,
 ) -> gpd.GeoDataFrame:
@@ -281,6 +321,9 @@ def make_enterprises(
         County outline in the working CRS.
     townships
         Townships (for seats and ``township_code``).
+    villages
+        Villages with ``population``: the rural share clusters around them
+        (uniform over the county when None).
     exclude
         Area no enterprise may lie in (river channels), in the same CRS.
     seed
@@ -307,33 +350,39 @@ def make_enterprises(
     counts = _exact_counts(shares, n)
     comp = np.repeat(np.arange(len(shares)), counts)
     n_parks = len(PARKS)
-    centres = np.zeros((n, 2))
-    sigma = np.zeros(n)
     xy = np.empty((n, 2))
     seat_of = dict(zip(seats["code"], seat_xy, strict=True))
     poly_of = dict(zip(townships["code"], townships.geometry, strict=True))
+    # clustered components: (members, centre, spread, region)
+    groups: list[tuple[np.ndarray, np.ndarray, float, shapely.Geometry]] = []
     for k, park in enumerate(PARKS):
-        sel = comp == k
         anchor = city_xy[0] if park.township is None else seat_of[park.township]
         within = region if park.township is None else poly_of[park.township]
-        centre = np.broadcast_to(anchor + np.array([park.dx_m, park.dy_m]), (int(sel.sum()), 2))
-        xy[sel] = sample_points(
-            int(sel.sum()), within, rng, centres=centre, sigma=park.sigma_m, exclude=exclude
-        )
-    centres[comp == n_parks] = city_xy[0]
-    sigma[comp == n_parks] = 2_200.0
-    at_seat = comp == n_parks + 1
+        centre = anchor + np.array([park.dx_m, park.dy_m])
+        groups.append((np.flatnonzero(comp == k), centre, park.sigma_m, within))
+    groups.append((np.flatnonzero(comp == n_parks), city_xy[0], CITY_SIGMA, region))
     # seat enterprises spread over the seats in proportion to the township's size
+    at_seat = np.flatnonzero(comp == n_parks + 1)
     seat_w = np.sqrt(townships.area.to_numpy())
-    which_seat = rng.choice(len(seat_xy), size=int(at_seat.sum()), p=seat_w / seat_w.sum())
-    centres[at_seat] = seat_xy[which_seat]
-    sigma[at_seat] = 900.0
+    which_seat = rng.choice(len(seat_xy), size=len(at_seat), p=seat_w / seat_w.sum())
+    for s_i in range(len(seat_xy)):
+        groups.append((at_seat[which_seat == s_i], seat_xy[s_i], SEAT_SIGMA, region))
+    for members, centre, spread, within in groups:
+        xy[members] = sample_clustered(
+            len(members), within, rng, centre=centre, sigma=spread, exclude=exclude
+        )
     rural = comp == n_parks + 2
-    other = (comp >= n_parks) & ~rural
-    xy[other] = sample_points(
-        int(other.sum()), region, rng, centres=centres[other], sigma=sigma[other], exclude=exclude
-    )
-    xy[rural] = sample_points(int(rural.sum()), region, rng, exclude=exclude)
+    if villages is None:
+        xy[rural] = sample_points(int(rural.sum()), region, rng, exclude=exclude)
+    else:
+        # village workshops: around the villages' centres, more in populous villages
+        v_xy = shapely.get_coordinates(shapely.point_on_surface(villages.geometry.to_numpy()))
+        v_w = villages["population"].to_numpy(float)
+        which = rng.choice(len(v_xy), size=int(rural.sum()), p=v_w / v_w.sum())
+        xy[rural] = sample_points(
+            int(rural.sum()), region, rng, centres=v_xy[which], sigma=VILLAGE_SIGMA,
+            exclude=exclude,
+        )  # fmt: skip
 
     # industry: park mix in parks, background mix elsewhere
     mixes = [p.industries for p in PARKS] + [dict(zip(INDUSTRIES, _BACKGROUND_MIX, strict=True))]
