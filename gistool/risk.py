@@ -77,6 +77,10 @@ class AHPResult:
         Consistency ratio CR = CI / RI(n), RI being Saaty's random index (0 for n ≤ 2).
     consistent
         ``cr <= 0.1``.
+    ri
+        Saaty's random index RI(n) used for CR.
+    matrix
+        The pairwise comparison matrix, labelled.
     """
 
     weights: pd.Series
@@ -84,6 +88,21 @@ class AHPResult:
     ci: float
     cr: float
     consistent: bool
+    ri: float = 0.0
+    matrix: pd.DataFrame | None = None
+
+    def table(self) -> pd.DataFrame:
+        """The judgement matrix with a ``weight`` column, for reports.
+
+        Examples
+        --------
+        >>> ahp_weights([[1, 3], [1 / 3, 1]], labels=["H", "E"]).table().round(2)
+              H    E  weight
+        H  1.00  3.0    0.75
+        E  0.33  1.0    0.25
+        """
+        m = self.matrix if self.matrix is not None else pd.DataFrame(index=self.weights.index)
+        return m.assign(weight=self.weights.to_numpy())
 
 
 def ahp_weights(
@@ -191,7 +210,15 @@ def ahp_weights(
             "(if A > B and B > C, A should exceed C by more)"
         )
         warnings.warn(msg, ConsistencyWarning, stacklevel=2)
-    return AHPResult(weights=weights, lambda_max=lambda_max, ci=ci, cr=cr, consistent=consistent)
+    return AHPResult(
+        weights=weights,
+        lambda_max=lambda_max,
+        ci=ci,
+        cr=cr,
+        consistent=consistent,
+        ri=RANDOM_INDEX[n - 1],
+        matrix=pd.DataFrame(a, index=labels, columns=labels),
+    )
 
 
 def explicit_weights(mapping: Mapping[str, float] | pd.Series) -> pd.Series:

@@ -52,7 +52,11 @@ def test_ahp_saaty_1990_house_example():
     assert round(r.lambda_max, 3) == 9.669
     assert round(r.ci, 3) == 0.238
     assert round(r.cr, 3) == 0.169
+    assert r.ri == 1.41
     assert not r.consistent
+    t = r.table()
+    assert t.shape == (8, 9)
+    assert t["weight"].sum() == pytest.approx(1.0)
 
 
 def test_ahp_saaty_1977_light_example():
