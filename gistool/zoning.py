@@ -266,7 +266,7 @@ def make_zones(
     population, enterprises
         Per-cell counts: a grid column name or an array aligned with ``grid``.
         Default: the grid's ``population`` / ``enterprises`` column if present,
-        else the zone column is missing-valued (NaN).
+        else the zone column is missing-valued (NaN). Missing cell values count as 0.
     level_column
         Column holding the levels.
 
