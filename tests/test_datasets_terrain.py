@@ -126,6 +126,25 @@ def test_carve_valleys_makes_the_bed_fall_downstream() -> None:
     assert carved[24, 10] < carved[27, 10] < carved[40, 10]
 
 
+def test_rain_ponds_in_hollows_of_the_plain_away_from_rivers() -> None:
+    transform = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 3000.0)  # 300 x 300 cells
+    line = shapely.LineString([(5.0, 2995.0), (2995.0, 2995.0)])  # along the top row
+    rivers = gpd.GeoDataFrame({"name": ["河"], "width_m": [20.0]}, geometry=[line], crs="EPSG:4547")
+    rows, cols = np.mgrid[0:300, 0:300]
+    r2 = (rows - 250) ** 2 + (cols - 150) ** 2  # 2.5 km from the river
+    dem = (100.0 - 1.0 * np.exp(-r2 / 15.0**2)).astype(np.float32)  # a 1 m hollow
+    area = box(0, 0, 3000, 3000)
+    wet = hydro.make_flood_depths(dem, transform, rivers, area, (20, 100))
+    dry = hydro.make_flood_depths(dem, transform, rivers, area, (20, 100), ponding=False)
+    assert dry[100][250, 150] == 0.0
+    # hollow ~1 m below the smoothed ground, minus the threshold c_T
+    assert 1.0 - 0.4 - 0.1 < wet[20][250, 150] <= 1.0 - 0.4
+    assert 1.0 - 0.15 - 0.1 < wet[100][250, 150] <= 1.0 - 0.15
+    assert (wet[100] >= wet[20]).all()
+    assert (wet[100] >= dry[100]).all()
+    assert (wet[100][150:200] == dry[100][150:200]).all()  # flat ground: no ponding
+
+
 def test_connected_to_rivers() -> None:
     wet = np.zeros((5, 5), dtype=bool)
     wet[0, :3] = True

@@ -445,12 +445,49 @@ def _connected_to_rivers(wet: np.ndarray, river: np.ndarray) -> np.ndarray:
     return keep[parts]
 
 
+def _ponding_threshold(return_period: float) -> float:
+    """Hollow depth (m) above which rain ponds: :math:`c_T = 0.4 - 0.25\\log_5(T/20)`."""
+    return 0.4 - 0.25 * math.log(return_period / 20.0) / math.log(5.0)
+
+
+def _ponding_inputs(
+    dem: np.ndarray, inside: np.ndarray, river_distance: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hollow depth ``q`` (m) below the 1 km-smoothed ground, and the ponding weight ``w``.
+
+    The smoothing runs on 100 m block means (then bilinear back to the grid).
+    ``w`` = :math:`\\mathrm{clip}((z_5 + 15 - \\bar z)/5, 0, 1)
+    \\cdot \\mathrm{clip}((d - 1000)/500, 0, 1)`, with :math:`\\bar z` the
+    smoothed ground, :math:`z_5` its 5th percentile inside the boundary and
+    ``d`` the distance (m) to the nearest river: the lowest plain, off the
+    river valleys.
+    """
+    from scipy.ndimage import gaussian_filter
+
+    from gistool.datasets.terrain import _upsample
+
+    h, w = dem.shape
+    f = 10
+    hp, wp = -(-h // f) * f, -(-w // f) * f
+    padded = np.pad(dem.astype(np.float64), ((0, hp - h), (0, wp - w)), mode="edge")
+    coarse = padded.reshape(hp // f, f, wp // f, f).mean(axis=(1, 3))
+    smooth = _upsample(gaussian_filter(coarse, 10.0, mode="nearest"), (hp, wp))[:h, :w]
+    hollow = np.maximum(smooth - dem, 0.0)
+    z5 = float(np.percentile(smooth[inside], 5)) if inside.any() else float(smooth.min())
+    weight = np.clip((z5 + 15.0 - smooth) / 5.0, 0.0, 1.0) * np.clip(
+        (river_distance - 1_000.0) / 500.0, 0.0, 1.0
+    )
+    return hollow.astype(np.float32), weight.astype(np.float32)
+
+
 def make_flood_depths(
     dem: np.ndarray,
     transform: Affine,
     rivers: gpd.GeoDataFrame,
     boundary: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries,
     return_periods: tuple[int, ...] = RETURN_PERIODS,
+    *,
+    ponding: bool = True,
 ) -> dict[int, np.ndarray]:
     """Flood-depth rasters (m) from the DEM and the rivers, by height above nearest drainage.
 
@@ -471,6 +508,13 @@ def make_flood_depths(
     higher ground between. Both factors grow with ``T``, so extents and depths
     are nested: a cell wet at 20 years is wet, at least as deep, at 50 and 100.
 
+    With ``ponding``, rain also ponds in the hollows of the low plain away
+    from the rivers (:func:`_ponding_inputs`): :math:`p_T = \\max(0,\\; q - c_T)\\,w`
+    with ``q`` the hollow depth below the 1 km-smoothed ground, ``w`` a weight
+    that is 1 on the lowest plain and 1.5 km or more from a river, and a
+    threshold :math:`c_T = 0.4 - 0.25\\,\\log_5(T/20)` m falling with ``T``
+    (so ponding is nested too); the depth is :math:`\\max(h_T, p_T)`.
+
     Parameters
     ----------
     dem
@@ -483,6 +527,8 @@ def make_flood_depths(
         Study-area outline; cells outside get :data:`NODATA`.
     return_periods
         Return periods (years).
+    ponding
+        Add rain ponding in the hollows of the low plain.
 
     Returns
     -------
@@ -499,6 +545,9 @@ def make_flood_depths(
     widths = _widths(rivers)
     outside = geometry_mask([boundary_geometry(boundary)], out_shape=shape, transform=transform)
     valley_length = np.array([Valley(w).length for w in widths], dtype=np.float32)[near]
+    pond = pond_weight = None
+    if ponding:
+        pond, pond_weight = _ponding_inputs(dem, ~outside, dist)
     depths: dict[int, np.ndarray] = {}
     for period in sorted(return_periods):
         stage = np.array([Valley(w).stage(period) for w in widths], dtype=np.float32)[near]
@@ -506,6 +555,9 @@ def make_flood_depths(
         depth = np.where(hand >= -1.0, stage - hand, 0.0) * np.exp(-((dist / reach) ** 2))
         depth[depth < MIN_DEPTH] = 0.0
         depth[~_connected_to_rivers(depth > 0.0, label >= 0)] = 0.0
+        if pond is not None:
+            still = np.maximum(pond - _ponding_threshold(period), 0.0) * pond_weight
+            depth = np.where(still >= MIN_DEPTH, np.maximum(depth, still), depth)
         depth[outside] = NODATA
         depths[int(period)] = depth.astype(np.float32)
     return {p: depths[p] for p in return_periods}
