@@ -122,3 +122,21 @@ def test_read_table_gbk_codes(tmp_path: Path) -> None:
     assert df["code"].tolist() == ["411082100201"]
     assert df["population"].tolist() == [1520]
     assert df.attrs["source_encoding"] == "gb18030"
+
+
+def test_gbk_beyond_the_sample_falls_back(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import gistool.io.encoding as encoding
+
+    n = 400
+    gdf = gpd.GeoDataFrame({"name": ["ascii"] * (n - 1) + ["长葛市"]},
+                           geometry=shapely.points(range(n), range(n)), crs="EPSG:4547")
+    path = tmp_path / "late.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="GBK")
+    path.with_suffix(".cpg").unlink()
+    monkeypatch.setattr(encoding, "_SAMPLE_BYTES", 2048)  # the GBK record lies beyond it
+    assert detect_encoding(path)[0] == "utf-8"
+    got = read_layer(path)
+    assert got["name"].iloc[-1] == "长葛市"
+    assert got.attrs["source_encoding"] == "gb18030"
+    assert "later bytes not UTF-8" in got.attrs["source_encoding_how"]

@@ -257,22 +257,36 @@ def _read_gdal(
             enc, how = normalise_encoding(encoding), "given by the caller"
         else:
             enc, how = detect_encoding(p, layer=chosen)
-        # GB18030 is a superset of GBK/GB2312: decode with it so rare characters survive
-        kwargs: dict[str, Any] = {"encoding": "gb18030" if enc == "gbk" else enc}
+        # GB18030 is a superset of GBK/GB2312: decode with it so rare characters survive.
+        # No Arrow here: the Arrow path passes undecodable .dbf bytes through unchecked,
+        # the plain path decodes eagerly and fails loudly on a wrong encoding.
+        kwargs: dict[str, Any] = {"encoding": "gb18030" if enc == "gbk" else enc,
+                                  "use_arrow": False}
     else:
         enc, how = "utf-8", f"{fmt or 'GDAL'} text is UTF-8"
-        kwargs = {}
-    try:
+        kwargs = {"use_arrow": True}
+    def read(**kw: Any) -> gpd.GeoDataFrame:
         with warnings.catch_warnings(record=True) as notes:
             # GDAL's notes (mixed geometry types, recoding problems...) come as
             # RuntimeWarnings; they go to the log rather than stopping the read
             warnings.simplefilter("always", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(p, layer=chosen, use_arrow=True, **kwargs)
+            out = pyogrio.read_dataframe(p, layer=chosen, **kw)
         for note in notes:
             if issubclass(note.category, RuntimeWarning):
                 log.warning("%s: GDAL: %s", describe_source(p, chosen), note.message)
             else:
                 warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+        return out
+
+    try:
+        try:
+            gdf = read(**kwargs)
+        except UnicodeDecodeError:
+            if encoding is not None or enc != "utf-8":
+                raise
+            # the sampled bytes were ASCII/UTF-8 but later records are not: GB18030
+            enc, how = "gb18030", f"{how}; later bytes not UTF-8, read as GB18030"
+            gdf = read(encoding=enc, use_arrow=False)
     except (DataSourceError, DataLayerError, FieldError, GeometryError) as exc:
         raise InputError(_corrupt_message(p, fmt, exc)) from None
     except UnicodeDecodeError as exc:
