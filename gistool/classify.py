@@ -305,6 +305,9 @@ def classify(
         msg = f"classify: k must be an integer ≥ 2, got {k!r}"
         raise InputError(msg)
     k = int(k)
+    if breaks is not None and method != "fixed":
+        msg = f"classify: breaks are given but method is {method!r}; use method='fixed'"
+        raise InputError(msg)
     v = _check_values(values)
     lo, hi = float(v.min()), float(v.max())
 

@@ -141,6 +141,8 @@ def test_fixed_breaks_validated():
         classify([1.0, 2.0], method="fixed")
     with pytest.raises(InputError, match="below the largest value"):
         classify([1.0, 9.0], method="fixed", breaks=[1, 2, 3, 4, 5])
+    with pytest.raises(InputError, match="use method='fixed'"):
+        classify([1.0, 9.0], breaks=[1, 2, 3, 4])
     with pytest.raises(InputError, match="3 fixed breaks"):
         classify([1.0, 9.0], method="fixed", breaks=[1, 2, 3])
 
