@@ -9,7 +9,7 @@ import pyogrio
 import pytest
 import shapely
 
-from gistool.errors import InputError
+from gistool.errors import DataRepairWarning, InputError
 from gistool.io import detect_encoding, read_layer
 from gistool.io.encoding import detect_dbf_encoding, normalise_encoding
 
@@ -140,3 +140,31 @@ def test_gbk_beyond_the_sample_falls_back(tmp_path: Path,
     assert got["name"].iloc[-1] == "长葛市"
     assert got.attrs["source_encoding"] == "gb18030"
     assert "later bytes not UTF-8" in got.attrs["source_encoding_how"]
+
+
+def test_csv_gbk_beyond_the_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gistool.io.encoding as encoding
+
+    path = tmp_path / "late.csv"
+    rows = "".join(f"a{i},113.7,34.2\n" for i in range(300))
+    path.write_bytes(("name,lon,lat\n" + rows + "长葛,113.8,34.3\n").encode("gbk"))
+    monkeypatch.setattr(encoding, "_SAMPLE_BYTES", 1024)
+    got = read_layer(path, to_crs=None)
+    assert got["name"].iloc[-1] == "长葛"
+    assert got.attrs["source_encoding"] == "gb18030"
+
+
+def test_csv_wrong_encoding_given(tmp_path: Path) -> None:
+    path = tmp_path / "g.csv"
+    path.write_bytes("name,lon,lat\n长葛,113.8,34.3\n".encode("gbk"))
+    with pytest.raises(InputError, match=r"g.csv': text is not utf-8 \(given by the caller; "
+                                         r"invalid .* at byte \d+\); pass the right encoding="):
+        read_layer(path, encoding="utf-8")
+
+
+def test_csv_undecodable_is_replaced_with_warning(tmp_path: Path) -> None:
+    path = tmp_path / "bin.csv"
+    path.write_bytes(b"name,lon,lat\n\x80\xff\x80,113.8,34.3\n")
+    with pytest.warns(DataRepairWarning, match="neither UTF-8 nor GB18030"):
+        got = read_layer(path, to_crs=None)
+    assert "\ufffd" in got["name"].iloc[0]

@@ -59,6 +59,26 @@ def _sniff_sep(path: Path, encoding: str) -> str:
     return max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
 
 
+def _read_csv(path: Path, enc: str, dtype: Any, lenient: bool) -> pd.DataFrame:
+    import pandas as pd
+
+    sep = _sniff_sep(path, enc)
+    errors = "replace" if lenient else "strict"
+    try:
+        header = pd.read_csv(path, encoding=enc, sep=sep, nrows=0,
+                             encoding_errors=errors).columns.tolist()
+        return pd.read_csv(path, encoding=enc, sep=sep, dtype=dtype(header),
+                           encoding_errors=errors)
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        msg = (
+            f"{describe_source(path)}: cannot be parsed as a delimited text table "
+            f"({' '.join(str(exc).split())}); check the delimiter, quoting and encoding="
+        )
+        raise InputError(msg) from None
+
+
 def read_table_frame(
     path: Path,
     *,
@@ -109,18 +129,36 @@ def read_table_frame(
             enc, how = normalise_encoding(encoding), "given by the caller"
         else:
             enc, how = detect_csv_encoding(path)
-        sep = _sniff_sep(path, enc)
+        # strict decoding, except for a file that is neither UTF-8 nor GB18030 anywhere
+        lenient = how.startswith("not UTF-8")
+        failure: UnicodeDecodeError | None = None
         try:
-            header = pd.read_csv(path, encoding=enc, sep=sep, nrows=0).columns.tolist()
-            df = pd.read_csv(
-                path, encoding=enc, sep=sep, dtype=dtype(header), encoding_errors="replace"
-            )
-        except (pd.errors.ParserError, UnicodeError, ValueError) as exc:
+            df = _read_csv(path, enc, dtype, lenient)
+        except UnicodeDecodeError as exc:
+            failure = exc
+        if failure is not None and encoding is None and enc.startswith("utf-8"):
+            # the sample was UTF-8 but later bytes are not: GB18030
+            enc, how = "gb18030", f"{how}; later bytes not UTF-8, read as GB18030"
+            try:
+                df = _read_csv(path, enc, dtype, lenient)
+                failure = None
+            except UnicodeDecodeError as exc:
+                failure = exc
+        if failure is not None:
             msg = (
-                f"{describe_source(path)}: cannot be parsed as a delimited text table "
-                f"({' '.join(str(exc).split())}); check the delimiter, quoting and encoding="
+                f"{describe_source(path)}: text is not {enc} ({how}; {failure.reason} at byte "
+                f"{failure.start}); pass the right encoding= (CLI: --encoding), e.g. 'gb18030'"
             )
-            raise InputError(msg) from None
+            raise InputError(msg)
+        if lenient:
+            import warnings
+
+            warnings.warn(
+                f"{describe_source(path)}: bytes are neither UTF-8 nor GB18030; undecodable "
+                "bytes were replaced by U+FFFD -- pass encoding= if you know it",
+                DataRepairWarning,
+                stacklevel=3,
+            )
     df.columns = [str(c).strip() for c in df.columns]
     df = rename_columns(df, columns, source=path, layer=layer)
     return df, enc, how
