@@ -254,3 +254,14 @@ def test_tessellation_conserves_counts(nx, ny, x_off, y_off, step, seed):
         exact["area"].sum(), shapely.intersection(union, shapely.box(*grid.bounds)).area,
         rtol=1e-6,
     )
+
+
+def test_threshold_compared_in_raster_dtype():
+    """float32(0.7) < 0.7: cells holding it count as ≥ 0.7 in runs and partial cells alike."""
+    a = np.full((20, 20), 0.7, dtype="float32")
+    grid = RasterGrid(TRANSFORM, 20, 20, CRS)
+    out = zonal_stats(odd_units(), (a, grid), ("count",), thresholds=[0.7])
+    np.testing.assert_array_equal(out["frac_ge_0.7"], 1.0)
+    a[0, 0] = np.nan  # the bad-run path too
+    out = zonal_stats(odd_units(), (a, grid), ("count",), thresholds=[0.7])
+    np.testing.assert_array_equal(out["frac_ge_0.7"], 1.0)

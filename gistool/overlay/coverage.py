@@ -277,10 +277,11 @@ def _centre(geoms: np.ndarray, grid: RasterGrid, block_cells: int | None) -> Cov
 
 
 def _geometry_key(geoms: np.ndarray) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for wkb in shapely.to_wkb(geoms, hex=False):
-        h.update(b"\x00" if wkb is None else wkb)
-        h.update(b"|")
+    wkbs = shapely.to_wkb(geoms, hex=False)
+    sizes = np.fromiter((0 if w is None else len(w) for w in wkbs), dtype=np.int64,
+                        count=len(wkbs))
+    h = hashlib.blake2b(sizes.tobytes(), digest_size=16)
+    h.update(b"".join(w for w in wkbs if w is not None))
     return h.hexdigest()
 
 

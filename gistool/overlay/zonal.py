@@ -103,13 +103,19 @@ def _reduce_block(
     if s.size:
         _reduce_runs(src, a, s, e, u, acc, src.grid.width)
     if c.size:
-        v = a[c]
-        valid = ~src.invalid(v)
-        vv = np.where(valid, v, 0).astype(np.float64)
-        wv = cw * valid
-        ge = [wv * (vv >= t) for t in thresholds]
-        vmin = np.where(valid, v, np.nan).astype(np.float64)
-        acc.add(cu, wv, wv * vv, vmin, vmin, ge)
+        raw = a[c]
+        v = raw.astype(np.float64)
+        bad = src.invalid(raw)
+        if bad.any():
+            v[bad] = np.nan
+            wv = np.where(bad, 0.0, cw)
+            wsum = wv * np.where(bad, 0.0, v)
+        else:
+            wv = cw
+            wsum = wv * v
+        # compare in the raster's dtype, as the run path does (NaN >= t is False)
+        ge = [wv * (raw >= t) for t in thresholds]
+        acc.add(cu, wv, wsum, v, v, ge)
 
 
 def _reduce_runs(
@@ -177,7 +183,7 @@ def _reduce_runs(
         rmin[bad] = np.fmin.reduceat(vnan, seg)
         rmax[bad] = np.fmax.reduceat(vnan, seg)
         for k, t in enumerate(acc.thresholds):
-            rge[k][bad] = np.add.reduceat((valid & (vv >= t)).astype(np.float64), seg)
+            rge[k][bad] = np.add.reduceat((valid & (v >= t)).astype(np.float64), seg)
     acc.add(u, rcount, rsum, rmin, rmax, rge)
 
 
@@ -379,13 +385,13 @@ def zonal_stats_many(
     _check_stats(stats)
     klasses = _class_thresholds(classes)
     out: dict[str, pd.DataFrame] = {}
+    covs: dict[tuple, Coverage] = {} if cov is None else {cov.grid.key(): cov}
     for name, raster in rasters.items():
         with open_raster(raster, band=band) as src:
             _check_inputs(units, src)
-            this = cov if cov is not None and cov.grid.key() == src.grid.key() else None
-            if this is None:
-                this = build_coverage(units, src.grid, method=coverage)
-            out[name] = _zonal(units.index, src, this, stats, thresholds or (), klasses,
+            key = src.grid.key()
+            if key not in covs:
+                covs[key] = build_coverage(units, src.grid, method=coverage)
+            out[name] = _zonal(units.index, src, covs[key], stats, thresholds or (), klasses,
                                block_cells)
     return out
-
