@@ -164,3 +164,15 @@ def test_convert_warning_is_one_log_line(tmp_path: Path,
     (record,) = [r for r in caplog.records if r.levelname == "WARNING"]
     assert "1 row(s) without coordinates (first: row 3" in record.getMessage()
     assert len(read_layer(tmp_path / "o.gpkg")) == 2
+
+
+def test_failed_convert_shows_only_the_error(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "junk.csv"
+    src.write_bytes(b"\x80\xff\x80,\x81\n1,2\n")  # undecodable (a warning) and no coordinates
+    with pytest.raises(SystemExit) as info:
+        main(["convert", str(src), str(tmp_path / "o.gpkg")])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no coordinate columns found" in err

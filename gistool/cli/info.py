@@ -21,20 +21,24 @@ def tidy_output() -> Iterator[None]:
 
     Python's warning display (file, line and source) is noise for a command-line
     user: gistool warnings become ``WARNING`` log lines naming the file and the
-    fix; other libraries' warnings go to the debug log.
+    fix; other libraries' warnings go to the debug log. When the command fails,
+    warnings go to the debug log too, so the error stays the one line shown.
     """
     from gistool.errors import GistoolWarning
 
     if logging.getLogger("gistool").getEffectiveLevel() > logging.DEBUG:
         for name in ("pyogrio", "rasterio", "fiona", "shapely"):
             logging.getLogger(name).setLevel(logging.WARNING)
+    failed = True
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
+            failed = False
         finally:
+            # when the command fails, its error is the one line the user sees
             for w in caught:
-                if issubclass(w.category, GistoolWarning):
+                if issubclass(w.category, GistoolWarning) and not failed:
                     log.warning("%s", w.message)
                 else:
                     log.debug("%s: %s", w.category.__name__, w.message)
