@@ -83,13 +83,20 @@ class _Accumulator:
             self.ge[k] += np.bincount(units, weights=g, minlength=n)
 
 
+def _thresholds_for(a: np.ndarray, thresholds: np.ndarray) -> list:
+    """Thresholds in the raster's float dtype, so ``v ≥ t`` means the same on every path."""
+    if a.dtype.kind == "f":
+        return [a.dtype.type(t) for t in thresholds]
+    return [float(t) for t in thresholds]
+
+
 def _reduce_block(
     src: RasterSource, a: np.ndarray, cov_block: tuple[np.ndarray, ...], acc: _Accumulator
 ) -> None:
     """Add one row block (flat array ``a``) of the raster to the accumulator."""
     s, e, u, c, cu, cw = cov_block
     n = a.size
-    thresholds = acc.thresholds
+    thresholds = _thresholds_for(a, acc.thresholds)
     # reduceat indices must be < n: a run ending at the block's last cell loses
     # that cell to the partial-cell path (weight 1)
     tail = e == n
@@ -129,6 +136,7 @@ def _reduce_runs(
     once (runs never cross rows, so a chunk never splits a run).
     """
     n_runs = s.size
+    tcmp = _thresholds_for(a, acc.thresholds)
     rsum = np.empty(n_runs)
     rmin = np.empty(n_runs)
     rmax = np.empty(n_runs)
@@ -154,7 +162,7 @@ def _reduce_runs(
         rmax[k0:k1] = np.maximum.reduceat(chunk, idx)[0::2]
         if acc.thresholds.size:
             buf = _scratch_buffer(chunk.size, np.float32)
-            for k, t in enumerate(acc.thresholds):
+            for k, t in enumerate(tcmp):
                 np.greater_equal(chunk, t, out=buf, casting="unsafe")
                 rge[k][k0:k1] = np.add.reduceat(buf, idx)[0::2]
     # runs holding nodata or NaN are recomputed from their cells: NaN shows in the
@@ -182,7 +190,7 @@ def _reduce_runs(
         vnan = np.where(valid, v, np.nan).astype(np.float64)
         rmin[bad] = np.fmin.reduceat(vnan, seg)
         rmax[bad] = np.fmax.reduceat(vnan, seg)
-        for k, t in enumerate(acc.thresholds):
+        for k, t in enumerate(tcmp):
             rge[k][bad] = np.add.reduceat((valid & (v >= t)).astype(np.float64), seg)
     acc.add(u, rcount, rsum, rmin, rmax, rge)
 
@@ -250,12 +258,16 @@ def _result(
 ) -> pd.DataFrame:
     count = acc.count
     with np.errstate(invalid="ignore", divide="ignore"):
-        inv_count = np.where(count > 0, 1.0 / np.where(count > 0, count, 1.0), np.nan)
+        safe = np.where(count > 0, count, 1.0)
+
+        def per_count(x: np.ndarray) -> np.ndarray:
+            return np.where(count > 0, x / safe, np.nan)
+
         weight = cov.unit_weight()
         values = {
             "count": count,
             "sum": acc.sum,
-            "mean": acc.sum * inv_count,
+            "mean": per_count(acc.sum),
             "min": np.where(np.isinf(acc.min), np.nan, acc.min),
             "max": np.where(np.isinf(acc.max), np.nan, acc.max),
             "area": weight * cov.grid.cell_area,
@@ -273,9 +285,9 @@ def _result(
 
     cols: dict[str, np.ndarray] = {name: values[name] for name in stats}
     for t in thresholds:
-        cols[threshold_column(t)] = ge(float(t)) * inv_count
+        cols[threshold_column(t)] = per_count(ge(float(t)))
     for i, (lo, hi) in enumerate(classes):
-        cols[f"hist_{i}"] = (ge(lo) - ge(hi)) * inv_count
+        cols[f"hist_{i}"] = per_count(ge(lo) - ge(hi))
     return pd.DataFrame(cols, index=index)
 
 
