@@ -164,6 +164,8 @@ def _nodes(
     if urban is not None:
         centre = seat_xy[seat_urban].mean(axis=0)
         lat_xy, lat_ab = _lattice(urban, centre, rng)
+        dry = ~shapely.contains_xy(channels.buffer(20.0), lat_xy[:, 0], lat_xy[:, 1])
+        lat_xy, lat_ab = lat_xy[dry], lat_ab[dry]
         parts.append(lat_xy)
         lattices.append(lat_ab)
         n = len(lat_xy)
@@ -216,6 +218,30 @@ def _nodes(
     parts.append(cand[ok])
     lattices.append(np.full((int(ok.sum()), 2), -1))
     return _Nodes(np.vstack(parts), np.vstack(lattices), seats, villages)
+
+
+def _street_links(lat_a: np.ndarray, lat_b: np.ndarray, lattice: np.ndarray) -> np.ndarray:
+    """Which lattice-to-lattice links are streets: along one lattice line, to the next
+    node on it (up to 3 steps, so a street bridges a river where nodes were left out)."""
+    delta = lat_b - lat_a
+    steps = np.abs(delta).max(axis=1)
+    ok = (np.abs(delta).min(axis=1) == 0) & (steps >= 1) & (steps <= 3)
+    present = lattice[lattice[:, 0] >= 0]
+    shift = present.min(axis=0) if len(present) else np.zeros(2, dtype=int)
+    span = int(np.ptp(present, axis=0).max()) + 8 if len(present) else 8
+
+    def key(ab: np.ndarray) -> np.ndarray:
+        return (ab[:, 0] - shift[0] + 4) * span + (ab[:, 1] - shift[1] + 4)
+
+    existing = np.sort(key(present))
+    unit = np.sign(delta)
+    for k in (1, 2):
+        check = ok & (steps > k)
+        between = key(lat_a[check] + k * unit[check])
+        pos = np.clip(np.searchsorted(existing, between), 0, max(len(existing) - 1, 0))
+        blocked = existing[pos] == between if len(existing) else np.zeros(len(between), bool)
+        ok[np.flatnonzero(check)[blocked]] = False
+    return ok
 
 
 def _delaunay_links(xy: np.ndarray) -> np.ndarray:
@@ -384,8 +410,7 @@ def make_roads(
     length = np.hypot(*(xy[pairs[:, 1]] - xy[pairs[:, 0]]).T)
     lat_a, lat_b = nodes.lattice[pairs[:, 0]], nodes.lattice[pairs[:, 1]]
     both_lattice = (lat_a[:, 0] >= 0) & (lat_b[:, 0] >= 0)
-    neighbours = np.abs(lat_a - lat_b).sum(axis=1) == 1
-    ok = (length <= MAX_LINK) & (~both_lattice | neighbours)
+    ok = (length <= MAX_LINK) & (~both_lattice | _street_links(lat_a, lat_b, nodes.lattice))
     pairs, length, both_lattice = pairs[ok], length[ok], both_lattice[ok]
     links = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
     area = outline.buffer(30.0)
