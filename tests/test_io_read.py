@@ -166,6 +166,32 @@ def test_xlsx_mapped_columns_and_sheet(tmp_path: Path) -> None:
         read_layer(path, layer="x")
 
 
+def test_xlsx_with_title_rows(tmp_path: Path) -> None:
+    """Government spreadsheets put a merged title and a date line above the header."""
+    import openpyxl
+
+    path = tmp_path / "名录.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["长葛市重点企业名录"])
+    ws.merge_cells("A1:D1")
+    ws.append(["填报日期：2024年5月"])
+    ws.append(["序号", "企业名称", "经度", "纬度"])
+    ws.append([1, "甲厂", 113.77, 34.22])
+    ws.append([2, "乙厂", 113.80, 34.25])
+    wb.save(path)
+    got = read_layer(path, columns={"企业名称": "name"}, to_crs=None)
+    assert got["name"].tolist() == ["甲厂", "乙厂"]
+    assert got.geometry.iloc[1].equals(shapely.Point(113.80, 34.25))
+
+
+def test_csv_with_title_row(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("长葛市消防站一览\nname;lon;lat\n城区站;113.77;34.22\n", encoding="utf-8")
+    got = read_layer(path, to_crs=None)
+    assert got["name"].tolist() == ["城区站"]
+
+
 # --------------------------------------------------------------------------- offset coords
 
 

@@ -52,11 +52,49 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _max_fields(path: Path, encoding: str, sep: str) -> int:
+    """Most fields on any of the first lines (title lines have fewer than the header)."""
+    import csv
+    import itertools
+
+    with open(path, encoding=encoding, errors="replace", newline="") as fh:
+        rows = itertools.islice(csv.reader(fh, delimiter=sep), _TITLE_SCAN)
+        return max((len(r) for r in rows), default=1) or 1
+
+
 def _sniff_sep(path: Path, encoding: str) -> str:
+    """The delimiter (``,``, tab, ``;`` or ``|``) that splits most of the first lines alike."""
+    import itertools
+
     with open(path, encoding=encoding, errors="replace") as fh:
-        first = fh.readline()
-    counts = {sep: first.count(sep) for sep in (",", "\t", ";", "|")}
-    return max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
+        lines = list(itertools.islice(fh, _TITLE_SCAN))
+    best, best_score = ",", (0, 0)
+    for sep in (",", "\t", ";", "|"):
+        counts = [ln.count(sep) for ln in lines if ln.strip()]
+        for c in set(counts) - {0}:
+            # a delimiter splits most lines into the same number of fields
+            score = (counts.count(c), c)
+            if score > best_score:
+                best, best_score = sep, score
+    return best
+
+
+#: Rows examined for title lines above the header of a spreadsheet-style table.
+_TITLE_SCAN: Final[int] = 10
+
+
+def _title_rows(first: pd.DataFrame) -> int:
+    """Number of title lines above the header (e.g. a merged "长葛市企业名录" row).
+
+    ``first`` holds the first rows read without a header. The header is the
+    first row filled in at least 80 % of the widest row's cells; government
+    spreadsheets often put a title and a date line above it.
+    """
+    if first.empty:
+        return 0
+    filled = first.notna().sum(axis=1).to_numpy()
+    need = 0.8 * filled.max()
+    return int(np.flatnonzero(filled >= need)[0]) if filled[0] < need else 0
 
 
 def _read_csv(path: Path, enc: str, dtype: Any, lenient: bool) -> pd.DataFrame:
@@ -65,9 +103,13 @@ def _read_csv(path: Path, enc: str, dtype: Any, lenient: bool) -> pd.DataFrame:
     sep = _sniff_sep(path, enc)
     errors = "replace" if lenient else "strict"
     try:
-        header = pd.read_csv(path, encoding=enc, sep=sep, nrows=0,
+        first = pd.read_csv(path, encoding=enc, sep=sep, nrows=_TITLE_SCAN, header=None,
+                            encoding_errors=errors, skip_blank_lines=False,
+                            names=range(_max_fields(path, enc, sep)))
+        skip = _title_rows(first)
+        header = pd.read_csv(path, encoding=enc, sep=sep, nrows=0, skiprows=skip,
                              encoding_errors=errors).columns.tolist()
-        return pd.read_csv(path, encoding=enc, sep=sep, dtype=dtype(header),
+        return pd.read_csv(path, encoding=enc, sep=sep, dtype=dtype(header), skiprows=skip,
                            encoding_errors=errors)
     except UnicodeDecodeError:
         raise
@@ -122,8 +164,10 @@ def read_table_frame(
                     )
                     raise InputError(msg)
                 sheet = layer
-            header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns.tolist()
-            df = pd.read_excel(book, sheet_name=sheet, dtype=dtype(header))
+            first = pd.read_excel(book, sheet_name=sheet, nrows=_TITLE_SCAN, header=None)
+            skip = _title_rows(first)
+            header = pd.read_excel(book, sheet_name=sheet, nrows=0, header=skip).columns.tolist()
+            df = pd.read_excel(book, sheet_name=sheet, dtype=dtype(header), header=skip)
     else:
         if encoding is not None:
             enc, how = normalise_encoding(encoding), "given by the caller"
