@@ -72,8 +72,8 @@ def test_wrong_cpg_overridden_by_encoding(tmp_path: Path) -> None:
 
 
 def test_utf8_shapefile(tmp_path: Path) -> None:
-    gdf = gpd.GeoDataFrame({"名称": NAMES}, geometry=shapely.points([1, 2, 3], [1, 2, 3]),
-                           crs="EPSG:4547")
+    xy = shapely.points([470e3, 471e3, 472e3], [3785e3] * 3)
+    gdf = gpd.GeoDataFrame({"名称": NAMES}, geometry=xy, crs="EPSG:4547")
     path = tmp_path / "u.shp"
     pyogrio.write_dataframe(gdf, path, encoding="UTF-8")
     assert detect_encoding(path)[0] == "utf-8"

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 
-from gistool.errors import CRSError, GeometryError, InputError, SchemaError
+from gistool.errors import CRSError, CRSWarning, GeometryError, InputError, SchemaError
 from gistool.io import read_layer, write_layer
 
 LON = np.array([113.769, 113.80, 113.72])
@@ -343,6 +343,18 @@ def test_missing_crs(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
     with pytest.raises(CRSError, match=r"a.shp'.*has no coordinate reference system.*crs="):
         read_layer(tmp_path / "a.shp")
     assert read_layer(tmp_path / "a.shp", crs="EPSG:4547").crs.to_epsg() == 4547
+
+
+def test_degrees_labelled_projected(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
+    wrong = points.set_crs(4547, allow_override=True)  # lon/lat with a Gauss–Krüger .prj
+    pyogrio.write_dataframe(wrong, tmp_path / "w.shp")
+    with pytest.raises(CRSError, match=r"w.shp'.*look like lon/lat degrees .* projected "
+                                       r"\(EPSG:4547\); the CRS label is wrong.*crs="):
+        read_layer(tmp_path / "w.shp")
+    with pytest.warns(CRSWarning, match="declares"):
+        got = read_layer(tmp_path / "w.shp", crs="EPSG:4490")
+    assert got.crs.to_epsg() == 4547
+    assert 400_000 < got.geometry.x.min() < 500_000
 
 
 def test_text_in_lon_column(tmp_path: Path) -> None:

@@ -311,6 +311,34 @@ def _read_parquet(p: Path, columns: list[str] | None = None) -> gpd.GeoDataFrame
         raise InputError(msg) from None
 
 
+def _refuse_degrees_in_projected(gdf: gpd.GeoDataFrame, p: Path, layer: str | None) -> None:
+    """Refuse lon/lat degrees labelled with a projected CRS (a wrong ``.prj``).
+
+    A real layer in a projected CRS of China lies hundreds of kilometres from
+    the projection origin (false easting 500 km); one whose every coordinate
+    is within ±180/±90 is lon/lat mislabelled, and projecting it would put it
+    off the coast of Africa.
+    """
+    import numpy as np
+
+    from gistool.errors import CRSError
+
+    if gdf.crs is None or not gdf.crs.is_projected or gdf.empty:
+        return
+    b = gdf.total_bounds
+    if np.isnan(b).any() or not (np.abs(b[[0, 2]]).max() <= 180
+                                 and np.abs(b[[1, 3]]).max() <= 90) or not b.any():
+        return
+    epsg = gdf.crs.to_epsg()
+    msg = (
+        f"{describe_source(p, layer)}: coordinates look like lon/lat degrees "
+        f"(x {b[0]:g}…{b[2]:g}, y {b[1]:g}…{b[3]:g}) but the CRS is projected "
+        f"({f'EPSG:{epsg}' if epsg else gdf.crs.name}); the CRS label is wrong -- pass "
+        "crs='EPSG:4490' (CGCS2000) or 'EPSG:4326' (WGS84) (CLI: --crs)"
+    )
+    raise CRSError(msg)
+
+
 def read_layer(
     path: str | os.PathLike[str],
     *,
@@ -401,6 +429,7 @@ def read_layer(
         gdf = convert_offset_coords(gdf, coords, source=p, layer=chosen)
     else:
         gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
+    _refuse_degrees_in_projected(gdf, p, chosen)
     if kind is not None:
         check_schema(gdf, kind, source=p, layer=chosen)
     if to_crs is not None:
