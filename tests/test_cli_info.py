@@ -137,3 +137,17 @@ def test_info_plain_table(tmp_path: Path) -> None:
     assert "geometry:  none" in res.output
     assert "no coordinate columns found" in res.output
     assert "代码" in res.output
+
+
+def test_info_xlsx_lists_every_sheet(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "名录.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        pd.DataFrame({"说明": ["本表为示例"]}).to_excel(xw, sheet_name="说明", index=False)
+        pd.DataFrame({"名称": ["甲"], "经度": [113.7], "纬度": [34.2]}).to_excel(
+            xw, sheet_name="企业", index=False)
+    d = json.loads(CliRunner().invoke(cli, ["info", str(path), "--json"]).output)
+    assert [s["name"] for s in d["layers"]] == ["说明", "企业"]
+    assert d["layers"][0]["geometry_type"] is None
+    assert d["layers"][1]["crs"]["epsg"] == 4326

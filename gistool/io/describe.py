@@ -67,8 +67,17 @@ def describe_path(path: str | os.PathLike[str], *, layer: str | None = None) -> 
     check_source(p)
     fmt, driver = FORMATS.get(p.suffix.lower(), ("", None))
     if fmt in ("CSV", "XLSX", "GeoParquet"):
-        layers = [_describe_table(p, fmt, layer)]
+        sheets: list[str | None] = [layer]
+        if fmt == "XLSX":
+            names = [n for n, _ in list_layers(p)]
+            if layer is not None and layer not in names:
+                msg = f"{describe_source(p, layer)}: no such sheet; sheets: {names}"
+                raise InputError(msg)
+            sheets = [layer] if layer is not None else list(names)
+        layers = [_describe_table(p, fmt, s) for s in sheets]
         enc = layers[0].pop("_encoding")
+        for extra in layers[1:]:
+            extra.pop("_encoding")
         return {"kind": "vector", "path": str(p), "driver": fmt, "format": fmt,
                 "encoding": enc[0], "encoding_how": enc[1], "layers": layers}
     names = [n for n, _ in list_layers(p)]
