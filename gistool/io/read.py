@@ -421,12 +421,13 @@ def read_layer(
             gdf, enc, how, chosen = _read_gdal(p, fmt, layer, encoding)
         gdf = rename_columns(gdf, columns, source=p, layer=chosen)
     source_crs = gdf.crs
-    if coords not in (None, "wgs84"):
+    offset = coords.lower() if coords else None  # "GCJ02" as good as "gcj02"
+    if offset not in (None, "wgs84"):
         if gdf.crs is None and crs is None:
             # offset coordinates are published as lon/lat; ensure_crs still checks the ranges
             gdf = gdf.set_crs("EPSG:4326")
         gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
-        gdf = convert_offset_coords(gdf, coords, source=p, layer=chosen)
+        gdf = convert_offset_coords(gdf, offset, source=p, layer=chosen)
     else:
         gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
     _refuse_degrees_in_projected(gdf, p, chosen)
