@@ -203,7 +203,7 @@ def smooth_warp(
     return shapely.transform(dense, displace)
 
 
-def make_single_part(polys: NDArray[np.object_], min_keep: float = 0.0) -> NDArray[np.object_]:
+def make_single_part(polys: NDArray[np.object_]) -> NDArray[np.object_]:
     """Turn multi-part cells of a tessellation into single polygons.
 
     The largest part of each multi-part cell stays; every other part is merged
@@ -214,9 +214,6 @@ def make_single_part(polys: NDArray[np.object_], min_keep: float = 0.0) -> NDArr
     ----------
     polys
         Polygons tiling a region (clipped cells).
-    min_keep
-        Unused parts smaller than this area (m²) are merged even when a cell
-        would otherwise own no area (kept for symmetry; normally 0).
     """
     out = np.array(polys, dtype=object)
     tree = shapely.STRtree(out)
@@ -233,7 +230,7 @@ def make_single_part(polys: NDArray[np.object_], min_keep: float = 0.0) -> NDArr
                 if cand
                 else np.array([])
             )
-            if len(shared) == 0 or shared.max() <= 0 or part.area < min_keep:
+            if len(shared) == 0 or shared.max() <= 0:
                 keep.append(part)
                 continue
             j = cand[int(np.argmax(shared))]

@@ -75,13 +75,11 @@ TOWNSHIP_SEATS: Final[dict[str, _Seat]] = {
 
 
 def working_crs() -> pyproj.CRS:
-    """The projected working CRS of Changge: CGCS2000 / 3-degree GK CM 114E (EPSG:4547)."""
-    try:
-        from gistool.crs import working_crs as _working_crs
-    except ImportError:  # pragma: no cover - crs module not yet available
-        return pyproj.CRS("EPSG:4547")
-    outline = gpd.read_file(OUTLINE_FILE)
-    return pyproj.CRS(_working_crs(outline))
+    """The projected working CRS of Changge, chosen from the outline by
+    :func:`gistool.crs.working_crs`: CGCS2000 / 3-degree GK CM 114E (EPSG:4547)."""
+    from gistool.crs import working_crs as _working_crs
+
+    return pyproj.CRS(_working_crs(gpd.read_file(OUTLINE_FILE)))
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

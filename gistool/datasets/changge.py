@@ -101,6 +101,10 @@ def cache_dir() -> Path:
     >>> cache_dir().name
     'changge-v1'
     """
+    return _default_cache_dir()
+
+
+def _default_cache_dir() -> Path:
     root = os.environ.get("GISTOOL_DATA_DIR")
     base = Path(root).expanduser() if root else Path.home() / ".cache" / "gistool"
     return base / DATASET_VERSION
@@ -316,11 +320,13 @@ def load_changge(
 
     Examples
     --------
-    >>> area = load_changge()  # doctest: +SKIP
-    >>> len(area.townships), len(area.villages), len(area.enterprises)  # doctest: +SKIP
+    >>> area = load_changge()
+    >>> len(area.townships), len(area.villages), len(area.enterprises)
     (16, 398, 11932)
+    >>> area.crs.to_epsg(), sorted(area.flood_depth)
+    (4547, [20, 50, 100])
     """
-    root = Path(cache_dir) if cache_dir is not None else globals()["cache_dir"]()
+    root = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
     key = source_key()
     target = root / key
     if not refresh and (target / MANIFEST_NAME).exists():

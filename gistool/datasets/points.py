@@ -496,10 +496,13 @@ def _company_names(
     """Unique plausible names: 长葛市 + two-syllable trade name + trade word + form."""
     n = len(industry)
     syl = np.array(list(_SYLLABLES), dtype=object)
+    # the trade word comes from the category's pool (hazardous trades) or the industry's
+    key = np.where(np.isin(category, list(_CATEGORY_WORDS)), category, industry)
     words = np.empty(n, dtype=object)
-    for i in range(n):
-        pool = _CATEGORY_WORDS.get(category[i]) or _TRADE_WORDS[industry[i]]
-        words[i] = pool[rng.integers(len(pool))]
+    for k in np.unique(key.astype(str)):
+        sel = np.flatnonzero(key == k)
+        pool = np.array(_CATEGORY_WORDS.get(k) or _TRADE_WORDS[k], dtype=object)
+        words[sel] = pool[rng.integers(len(pool), size=len(sel))]
     forms = np.array(_COMPANY_FORMS, dtype=object)
     names = np.empty(n, dtype=object)
     todo = np.arange(n)
