@@ -237,3 +237,12 @@ def test_on_the_changge_units(setting) -> None:
     graph = build.build_road_graph(net, snap_tolerance=1.0, node_crossings=True)
     assert graph.components().n_components == 1
     assert graph.meta["dropped_degenerate"] == 0
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(roads, optionflags=flags)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -231,3 +231,13 @@ def test_deterministic(outline: gpd.GeoDataFrame, terrain) -> None:
     assert rivers2.geometry.geom_equals_exact(rivers.geometry, tolerance=0).all()
     other, _ = make_dem(outline, seed=8)
     assert not np.array_equal(other, dem0)
+
+
+@pytest.mark.parametrize("module", ["gistool.datasets.terrain", "gistool.datasets.hydro"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

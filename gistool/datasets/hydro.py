@@ -146,6 +146,14 @@ class Valley:
     a channel of depth :math:`D_c = 1.5 + 0.025w`, a floodplain rising to the
     valley top :math:`D_t = 3 + 0.08w` over a length :math:`L = 200 + 8w`, and
     4 % valley walls beyond 1.5 L (they only bite where the land is high, in the hills).
+
+    Examples
+    --------
+    >>> v = Valley(20.0)
+    >>> v.channel_depth, v.total_depth, v.length
+    (2.0, 4.6, 360.0)
+    >>> round(v.stage(20), 3), round(v.stage(100), 3)
+    (2.572, 3.508)
     """
 
     width: float
@@ -342,6 +350,14 @@ def river_cells(
     -------
     tuple
         ``(rows, cols)`` index arrays, upstream first, inside the grid.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> rows, cols = river_cells(
+    ...     shapely.LineString([(5, 25), (25, 5)]), Affine(10, 0, 0, 0, -10, 30), (3, 3))
+    >>> rows.tolist(), cols.tolist()
+    ([0, 1, 2], [0, 1, 2])
     """
     dense = shapely.get_coordinates(shapely.segmentize(line, abs(transform.a) / 4.0))
     rows, cols = rowcol(transform, dense[:, 0], dense[:, 1])

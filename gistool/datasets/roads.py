@@ -381,6 +381,29 @@ def make_roads(
         ``oneway`` (the geometry runs in the direction of travel),
         ``elevated``, ``bridge`` and ``name`` (``None`` for unnamed village
         roads and streets).
+
+    Examples
+    --------
+    A 9 × 6 km county: a subdistrict (street grid) west, a town east, a river.
+
+    >>> import geopandas as gpd, shapely
+    >>> from shapely.geometry import box
+    >>> townships = gpd.GeoDataFrame(
+    ...     {"code": ["411082001", "411082100"], "kind": ["街道", "镇"]},
+    ...     geometry=[box(0, 0, 3000, 6000), box(3000, 0, 9000, 6000)], crs="EPSG:4547")
+    >>> villages = gpd.GeoDataFrame(
+    ...     {"township_code": ["411082001"] * 2 + ["411082100"] * 4,
+    ...      "population": [900, 800, 500, 400, 300, 200]},
+    ...     geometry=[box(x, y, x + 3000, y + 3000) for x in (0, 3000, 6000) for y in (0, 3000)],
+    ...     crs="EPSG:4547")
+    >>> rivers = gpd.GeoDataFrame({"name": ["河"], "width_m": [30.0]},
+    ...     geometry=[shapely.LineString([(0, 4500), (9000, 4000)])], crs="EPSG:4547")
+    >>> roads = make_roads(box(0, 0, 9000, 6000), townships, villages, rivers, seed=1)
+    >>> sorted(set(roads["road_class"]))  # doctest: +NORMALIZE_WHITESPACE
+    ['expressway', 'national', 'provincial', 'township', 'urban_arterial', 'urban_local',
+     'village']
+    >>> bool(roads.loc[roads["bridge"], "elevated"].all()), bool(roads["bridge"].any())
+    (True, True)
     """
     from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
     from scipy.spatial import cKDTree
