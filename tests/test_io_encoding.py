@@ -168,3 +168,19 @@ def test_csv_undecodable_is_replaced_with_warning(tmp_path: Path) -> None:
     with pytest.warns(DataRepairWarning, match="neither UTF-8 nor GB18030"):
         got = read_layer(path, to_crs=None)
     assert "\ufffd" in got["name"].iloc[0]
+
+
+def test_utf8_data_with_a_gbk_language_byte(tmp_path: Path) -> None:
+    gdf = gpd.GeoDataFrame({"名称": NAMES}, geometry=shapely.points([1e5] * 3, [1e6] * 3),
+                           crs="EPSG:4547")
+    path = tmp_path / "lying.shp"
+    pyogrio.write_dataframe(gdf, path, encoding="UTF-8")
+    path.with_suffix(".cpg").unlink()
+    dbf = path.with_suffix(".dbf")
+    raw = bytearray(dbf.read_bytes())
+    raw[29] = 0x4D
+    dbf.write_bytes(bytes(raw))
+    enc, how = detect_encoding(path)
+    assert enc == "utf-8"
+    assert "says gbk, ignored" in how
+    assert read_layer(path)["名称"].tolist() == NAMES

@@ -6,7 +6,8 @@ Chinese government data very often ship GBK/GB18030 ``.dbf`` files with no
 
 1. a ``.cpg`` sidecar (``"UTF-8"``, ``"GBK"``, ``"936"``, ``"ANSI 936"``...);
 2. the LDID byte at offset 29 of the ``.dbf`` header when it names a Chinese
-   (or other unambiguous double-byte) code page;
+   (or other double-byte) code page -- unless the non-ASCII bytes are valid
+   UTF-8, which GBK text practically never is;
 3. otherwise the bytes themselves: field names and records decoded strictly
    as UTF-8, then as GB18030; pure ASCII is reported as UTF-8;
 4. the LDID code page for any other non-zero byte, and ``latin-1`` as a
@@ -251,9 +252,17 @@ def detect_dbf_encoding(cpg: bytes | None, dbf: bytes | None) -> tuple[str, str]
     if dbf is None:
         return "utf-8", "no .dbf table (attributes absent)"
     ldid = dbf[29] if len(dbf) > 29 else 0
+    text = _dbf_text_bytes(dbf)
     if ldid in LDID_TRUSTED:
+        # GBK text is practically never valid UTF-8, so non-ASCII bytes that decode as
+        # UTF-8 mean a tool wrote a wrong language-driver byte
+        if not text.isascii() and _decodes(text, "utf-8"):
+            return "utf-8", (
+                f"bytes decode as UTF-8 (language driver byte 0x{ldid:02X} says "
+                f"{LDID_TRUSTED[ldid]}, ignored)"
+            )
         return LDID_TRUSTED[ldid], f"dBase language driver byte 0x{ldid:02X}"
-    guess = guess_bytes_encoding(_dbf_text_bytes(dbf))
+    guess = guess_bytes_encoding(text)
     if guess is not None:
         enc, how = guess
         return enc, f"{how} (no .cpg, language driver byte 0x{ldid:02X})"
