@@ -35,6 +35,7 @@ end coordinates exactly, and the whole network is one connected component.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Final
@@ -345,6 +346,257 @@ def _expressway_line(outline: BaseGeometry, x: float) -> np.ndarray:
     return shapely.get_coordinates(longest)
 
 
+@dataclass
+class _Links:
+    """Candidate links (Delaunay edges) between road nodes, with their costs."""
+
+    pairs: np.ndarray  # (m, 2) node indices, i < j, sorted by (i, j)
+    length: np.ndarray
+    street: np.ndarray  # a link of the street lattice
+    crosses_river: np.ndarray
+    crosses_expressway: np.ndarray
+    cost: np.ndarray
+    in_main: np.ndarray  # per node: in the largest connected component
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Sorted ``i * n + j`` keys, for looking links up by their nodes."""
+        n = len(self.in_main)
+        return self.pairs[:, 0].astype(np.int64) * n + self.pairs[:, 1]
+
+    def subset(self, mask: np.ndarray) -> _Links:
+        return _Links(
+            self.pairs[mask],
+            self.length[mask],
+            self.street[mask],
+            self.crosses_river[mask],
+            self.crosses_expressway[mask],
+            self.cost[mask],
+            self.in_main,
+        )
+
+
+def _candidate_links(
+    nodes: _Nodes,
+    outline: BaseGeometry,
+    rivers: gpd.GeoDataFrame,
+    expressway: BaseGeometry,
+    rng: np.random.Generator,
+) -> _Links:
+    """Delaunay links that stay inside the outline (see the module docstring, step 2).
+
+    Cost of a link: its length × U(0.9, 1.1) × 4 if it crosses a river × 31 if
+    it crosses the expressway.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    xy, n = nodes.xy, len(nodes.xy)
+    pairs = _delaunay_links(xy)
+    length = np.hypot(*(xy[pairs[:, 1]] - xy[pairs[:, 0]]).T)
+    lat_a, lat_b = nodes.lattice[pairs[:, 0]], nodes.lattice[pairs[:, 1]]
+    both_lattice = (lat_a[:, 0] >= 0) & (lat_b[:, 0] >= 0)
+    ok = (length <= MAX_LINK) & (~both_lattice | _street_links(lat_a, lat_b, nodes.lattice))
+    pairs, length, both_lattice = pairs[ok], length[ok], both_lattice[ok]
+    lines = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
+    area = outline.buffer(30.0)
+    shapely.prepare(area)
+    inside = shapely.contains(area, lines)
+    pairs, length, both_lattice, lines = (
+        pairs[inside],
+        length[inside],
+        both_lattice[inside],
+        lines[inside],
+    )
+    crosses_river = _crossing(lines, _segments(rivers.geometry.to_numpy()))
+    crosses_expressway = _crossing(lines, _segments(np.array([expressway])))
+    noise = rng.uniform(0.9, 1.1, size=len(length))
+    cost = length * noise * (1.0 + 3.0 * crosses_river) * (1.0 + 30.0 * crosses_expressway)
+    # keep the component holding most nodes (outline concavities may cut off a few)
+    _, comp = connected_components(_graph(n, pairs, cost), directed=False)
+    in_main = comp == np.bincount(comp).argmax()
+    return _Links(pairs, length, both_lattice, crosses_river, crosses_expressway, cost, in_main)
+
+
+class _Hierarchy:
+    """Road class (as a rank into :data:`CLASS_ORDER`) and name of every link."""
+
+    def __init__(self, links: _Links) -> None:
+        self.links = links
+        self.rank = np.full(len(links.pairs), len(CLASS_ORDER) - 1)  # village
+        self.name = np.full(len(links.pairs), None, dtype=object)
+        self.used = np.zeros(len(links.pairs), dtype=bool)
+
+    def assign(
+        self, cls: str, routes: list[tuple[int, int]], names: list[str], limit: float = np.inf
+    ) -> None:
+        """Route each (source, target) node pair; its links become at least ``cls``.
+
+        Links already on a road are 40 % cheaper, so roads share corridors.
+        """
+        links = self.links
+        weight = links.cost * np.where(self.used, 0.6, 1.0)
+        r = CLASS_ORDER.index(cls)
+        paths = _route_edges(len(links.in_main), links.pairs, weight, routes, limit=limit)
+        for edges, label in zip(paths, names, strict=True):
+            better = self.rank[edges] > r
+            self.rank[edges[better]] = r
+            self.name[edges[better]] = label
+            self.used[edges] = True
+
+
+def _chain(points: list[int], label: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Routes between consecutive stops, all named ``label``."""
+    routes = [(a, b) for a, b in pairwise(points) if a != b]
+    return routes, [label] * len(routes)
+
+
+def _main_roads(
+    h: _Hierarchy,
+    xy: np.ndarray,
+    node_at: Callable[[np.ndarray], int],
+    outline: BaseGeometry,
+    city: np.ndarray,
+    urban: BaseGeometry | None,
+    seat_xy: np.ndarray,
+    seat_node: np.ndarray,
+    rural: np.ndarray,
+) -> None:
+    """National, provincial and county roads between the seats (step 3)."""
+    # national: north–south through the seats east of the city, skirting the street grid
+    city_east = np.array([urban.bounds[2] + 300.0, city[1]]) if urban is not None else city
+    along = rural & (np.abs(seat_xy[:, 0] - (city[0] + 3_000.0)) < 2_500.0)
+    order = np.argsort(-seat_xy[along, 1])
+    axis = city + np.array([3_000.0, 0.0])
+    north = _boundary_point(outline, axis, np.array([0.0, 1.0]))
+    south = _boundary_point(outline, axis, np.array([0.0, -1.0]))
+    stops = [node_at(north), *seat_node[along][order], node_at(city_east), node_at(south)]
+    h.assign("national", *_chain(sorted(set(stops), key=lambda i: -xy[i, 1]), _NATIONAL))
+
+    # provincial: west–east through the seats near the city's latitude; north-west spur
+    city_node = node_at(city)
+    along = rural & (np.abs(seat_xy[:, 1] - city[1]) < 3_200.0)
+    west = _boundary_point(outline, city, np.array([-1.0, 0.0]))
+    east = _boundary_point(outline, city, np.array([1.0, 0.0]))
+    stops = sorted(
+        {node_at(west), city_node, *seat_node[along], node_at(east)}, key=lambda i: xy[i, 0]
+    )
+    routes, labels = _chain(stops, _PROVINCIAL[0])
+    nw_seat = int(np.argmax(np.where(rural, seat_xy[:, 1] - seat_xy[:, 0], -np.inf)))
+    direction = seat_xy[nw_seat] - city
+    direction /= np.hypot(*direction)
+    offset = seat_xy - city
+    across = np.abs(offset @ np.array([-direction[1], direction[0]]))
+    near_line = rural & (across < 2_500.0) & (offset @ direction > 0)
+    spur = [city_node, *seat_node[near_line][np.argsort(offset[near_line] @ direction)]]
+    more, more_labels = _chain(spur, _PROVINCIAL[1])
+    h.assign("provincial", routes + more, labels + more_labels)
+
+    # county: links between neighbouring seats (Delaunay of the seats, city as one)
+    hubs = np.r_[seat_node[rural], city_node]
+    hub_xy = xy[hubs]
+    county_pairs = _delaunay_links(hub_xy) if len(hubs) >= 3 else np.array([[0, 1]])
+    span = np.hypot(*(hub_xy[county_pairs[:, 1]] - hub_xy[county_pairs[:, 0]]).T)
+    county_pairs = county_pairs[span < 14_000.0]
+    h.assign(
+        "county",
+        [(int(hubs[a]), int(hubs[b])) for a, b in county_pairs],
+        [f"X{k + 1:03d}县道" for k in range(len(county_pairs))],
+    )
+
+
+def _township_roads(
+    h: _Hierarchy,
+    xy: np.ndarray,
+    seat_node: np.ndarray,
+    village_node: np.ndarray,
+    village_township: np.ndarray,
+    rural: np.ndarray,
+) -> None:
+    """In each town, township roads along a tree linking the seat and its villages."""
+    count = 0
+    for t in np.flatnonzero(rural):
+        members = np.unique(np.r_[seat_node[t], village_node[village_township == t]])
+        routes = [(int(members[a]), int(members[b])) for a, b in _euclidean_tree(xy[members])]
+        if not routes:
+            continue
+        reach = max(np.hypot(*(xy[a] - xy[b])) for a, b in routes)
+        labels = [f"Y{count + k + 1:03d}乡道" for k in range(len(routes))]
+        count += len(routes)
+        # a generous search radius: detours and penalties stay far below it
+        h.assign("township", routes, labels, limit=4.0 * reach + 10_000.0)
+
+
+def _village_roads(links: _Links, used: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which links to keep: roads so far, streets, a spanning tree and short loops (step 4)."""
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    n = len(links.in_main)
+    mst = minimum_spanning_tree(_upper_graph(n, links.pairs, links.cost)).tocoo()
+    lo, hi = np.minimum(mst.row, mst.col), np.maximum(mst.row, mst.col)
+    in_tree = np.zeros(len(links.pairs), dtype=bool)
+    in_tree[np.searchsorted(links.keys, lo.astype(np.int64) * n + hi)] = True
+    extra = (
+        (rng.uniform(size=len(links.pairs)) < 0.32)
+        & (links.length < 450.0)
+        & ~links.crosses_expressway
+        & (~links.crosses_river | (rng.uniform(size=len(links.pairs)) < 0.1))
+    )
+    keep = in_tree | used | extra | links.street
+    return keep & links.in_main[links.pairs[:, 0]] & links.in_main[links.pairs[:, 1]]
+
+
+def _streets(
+    h: _Hierarchy, lattice: np.ndarray, xy: np.ndarray, city: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Classify lattice links not on a main road as streets; every 4th line an arterial.
+
+    Returns
+    -------
+    tuple
+        ``oneway`` (a few side streets near the centre) and ``flip`` (draw the
+        link from its second node to its first: the direction of travel).
+    """
+    pairs = h.links.pairs
+    lat0, lat1 = lattice[pairs[:, 0]], lattice[pairs[:, 1]]
+    street = h.links.street & (h.rank > CLASS_ORDER.index("township"))
+    along_b = lat0[:, 0] == lat1[:, 0]  # constant a: runs along w (north–south-ish)
+    line_id = np.where(along_b, lat0[:, 0], lat0[:, 1])
+    arterial = street & (line_id % 4 == 0)
+    h.rank[street] = CLASS_ORDER.index("urban_local")
+    h.rank[arterial] = CLASS_ORDER.index("urban_arterial")
+    ns_names = np.array(_STREETS_NS, dtype=object)
+    ew_names = np.array(_STREETS_EW, dtype=object)
+    idx = line_id // 4
+    h.name[arterial & along_b] = ns_names[idx[arterial & along_b] % len(ns_names)]
+    h.name[arterial & ~along_b] = ew_names[idx[arterial & ~along_b] % len(ew_names)]
+    dist_centre = np.hypot(*((xy[pairs[:, 0]] - city).T))
+    oneway = street & ~arterial & (line_id % 8 == 2) & (dist_centre < 1_500.0)
+    # one-way streets run toward increasing lattice index on alternate lines
+    forward = np.where(along_b, lat1[:, 1] > lat0[:, 1], lat1[:, 0] > lat0[:, 0])
+    flip = oneway & (forward != ((line_id // 8) % 2 == 0))
+    return oneway, flip
+
+
+def _ramps(
+    expressway_xy: np.ndarray, city: np.ndarray, xy: np.ndarray, node_at: Callable
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Interchange ramps: from an expressway vertex to a ground node 350 m east.
+
+    Interchanges sit at the city's latitude and 55 % / 60 % of the way to the
+    expressway's northern / southern ends.
+    """
+    ys = expressway_xy[:, 1]
+    ramps_from, ramps_to, names = [], [], []
+    for frac, label in zip((0.55, 0.0, -0.6), _INTERCHANGES, strict=True):
+        end_y = ys.max() if frac > 0 else ys.min()
+        y_ic = city[1] + abs(frac) * (end_y - city[1])
+        v = int(np.argmin(np.abs(ys[1:-1] - y_ic))) + 1
+        ramps_from.append(expressway_xy[v])
+        ramps_to.append(xy[node_at(expressway_xy[v] + np.array([350.0, 0.0]))])
+        names.append(f"{_EXPRESSWAY}{label}互通匝道")
+    return np.array(ramps_from), np.array(ramps_to), names
+
+
 def make_roads(
     boundary: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries,
     townships: gpd.GeoDataFrame,
@@ -405,7 +657,6 @@ def make_roads(
     >>> bool(roads.loc[roads["bridge"], "elevated"].all()), bool(roads["bridge"].any())
     (True, True)
     """
-    from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
     from scipy.spatial import cKDTree
 
     outline = boundary_geometry(boundary)
@@ -415,203 +666,66 @@ def make_roads(
     rng = np.random.default_rng([seed, 3])
 
     seat_xy, seat_urban = _seat_points(townships, villages, seats)
+    rural = ~seat_urban
     urban_units = townships.geometry.to_numpy()[seat_urban]
     urban = shapely.union_all(urban_units).intersection(outline) if len(urban_units) else None
     if urban is not None and urban.is_empty:
         urban = None
-    channel_polys = river_channels(rivers).geometry.to_numpy()
-    channels = shapely.union_all(channel_polys)
+    channels = shapely.union_all(river_channels(rivers).geometry.to_numpy())
     village_xy = shapely.get_coordinates(villages.geometry.representative_point().to_numpy())
     city = seat_xy[seat_urban].mean(axis=0) if seat_urban.any() else seat_xy.mean(axis=0)
     expressway_xy = _expressway_line(outline, city[0] + EXPRESSWAY_OFFSET)
     expressway = shapely.linestrings(expressway_xy)
+
     nodes = _nodes(outline, seat_xy, seat_urban, urban, village_xy, channels, expressway, rng)
-    xy, n = nodes.xy, len(nodes.xy)
-
-    # -- candidate links ------------------------------------------------------------
-    pairs = _delaunay_links(xy)
-    length = np.hypot(*(xy[pairs[:, 1]] - xy[pairs[:, 0]]).T)
-    lat_a, lat_b = nodes.lattice[pairs[:, 0]], nodes.lattice[pairs[:, 1]]
-    both_lattice = (lat_a[:, 0] >= 0) & (lat_b[:, 0] >= 0)
-    ok = (length <= MAX_LINK) & (~both_lattice | _street_links(lat_a, lat_b, nodes.lattice))
-    pairs, length, both_lattice = pairs[ok], length[ok], both_lattice[ok]
-    links = shapely.linestrings(np.stack([xy[pairs[:, 0]], xy[pairs[:, 1]]], axis=1))
-    area = outline.buffer(30.0)
-    shapely.prepare(area)
-    inside = shapely.contains(area, links)
-    pairs, length, both_lattice, links = (
-        pairs[inside],
-        length[inside],
-        both_lattice[inside],
-        links[inside],
-    )
-    river_segments = _segments(rivers.geometry.to_numpy())
-    crosses_river = _crossing(links, river_segments)
-    crosses_expressway = _crossing(links, _segments(np.array([expressway])))
-    noise = rng.uniform(0.9, 1.1, size=len(length))
-    cost = length * noise * (1.0 + 3.0 * crosses_river) * (1.0 + 30.0 * crosses_expressway)
-
-    # keep the component holding most nodes (outline concavities may cut off a few)
-    _, comp = connected_components(_graph(n, pairs, cost), directed=False)
-    main = np.bincount(comp).argmax()
-    in_main = comp == main
-
-    # -- hierarchy ------------------------------------------------------------------
-    rank = np.full(len(pairs), len(CLASS_ORDER) - 1)  # village
-    name = np.full(len(pairs), None, dtype=object)
-    used = np.zeros(len(pairs), dtype=bool)
-    tree = cKDTree(xy[in_main])
-    main_index = np.flatnonzero(in_main)
+    xy = nodes.xy
+    links = _candidate_links(nodes, outline, rivers, expressway, rng)
+    main_index = np.flatnonzero(links.in_main)
+    tree = cKDTree(xy[main_index])
 
     def node_at(p: np.ndarray) -> int:
+        """The node of the main component nearest to ``p``."""
         return int(main_index[tree.query(p)[1]])
 
     seat_node = np.array([node_at(xy[s]) for s in nodes.seats])
-    city_node = node_at(city)
-    rural = ~seat_urban
-
-    def assign(
-        cls: str, routes: list[tuple[int, int]], names: list[str], limit: float = np.inf
-    ) -> None:
-        weight = cost * np.where(used, 0.6, 1.0)
-        r = CLASS_ORDER.index(cls)
-        paths = _route_edges(n, pairs, weight, routes, limit=limit)
-        for edges, label in zip(paths, names, strict=True):
-            better = rank[edges] > r
-            rank[edges[better]] = r
-            name[edges[better]] = label
-            used[edges] = True
-
-    def chain(points: list[int], label: str) -> tuple[list[tuple[int, int]], list[str]]:
-        routes = [(a, b) for a, b in pairwise(points) if a != b]
-        return routes, [label] * len(routes)
-
-    # national: north–south through the seats east of the city, skirting the street grid
-    city_east = np.array([urban.bounds[2] + 300.0, city[1]]) if urban is not None else city
-    along = rural & (np.abs(seat_xy[:, 0] - (city[0] + 3_000.0)) < 2_500.0)
-    order = np.argsort(-seat_xy[along, 1])
-    axis = city + np.array([3_000.0, 0.0])
-    north = _boundary_point(outline, axis, np.array([0.0, 1.0]))
-    south = _boundary_point(outline, axis, np.array([0.0, -1.0]))
-    stops = [node_at(north), *seat_node[along][order], node_at(city_east), node_at(south)]
-    stops = sorted(set(stops), key=lambda i: -xy[i, 1])
-    assign("national", *chain(stops, _NATIONAL))
-
-    # provincial: west–east through the seats near the city's latitude; north-west spur
-    along = rural & (np.abs(seat_xy[:, 1] - city[1]) < 3_200.0)
-    west = _boundary_point(outline, city, np.array([-1.0, 0.0]))
-    east = _boundary_point(outline, city, np.array([1.0, 0.0]))
-    stops = sorted(
-        {node_at(west), city_node, *seat_node[along], node_at(east)}, key=lambda i: xy[i, 0]
-    )
-    routes, labels = chain(stops, _PROVINCIAL[0])
-    nw_seat = int(np.argmax(np.where(rural, seat_xy[:, 1] - seat_xy[:, 0], -np.inf)))
-    direction = seat_xy[nw_seat] - city
-    direction /= np.hypot(*direction)
-    offset = seat_xy - city
-    across = np.abs(offset @ np.array([-direction[1], direction[0]]))
-    near_line = rural & (across < 2_500.0) & (offset @ direction > 0)
-    spur = [city_node, *seat_node[near_line][np.argsort(offset[near_line] @ direction)]]
-    more, more_labels = chain(spur, _PROVINCIAL[1])
-    assign("provincial", routes + more, labels + more_labels)
-
-    # county: links between neighbouring seats (Delaunay of the seats, city as one)
-    hubs = np.r_[seat_node[rural], city_node]
-    hub_xy = xy[hubs]
-    county_pairs = _delaunay_links(hub_xy) if len(hubs) >= 3 else np.array([[0, 1]])
-    span = np.hypot(*(hub_xy[county_pairs[:, 1]] - hub_xy[county_pairs[:, 0]]).T)
-    county_pairs = county_pairs[span < 14_000.0]
-    assign(
-        "county",
-        [(int(hubs[a]), int(hubs[b])) for a, b in county_pairs],
-        [f"X{k + 1:03d}县道" for k in range(len(county_pairs))],
-    )
-
-    # township: in each town, a tree linking the seat and its villages
-    code_row = {c: k for k, c in enumerate(townships["code"].astype(str))}
-    vt = np.array([code_row.get(c, -1) for c in villages["township_code"].astype(str)])
     village_node = np.array([node_at(xy[v]) for v in nodes.villages])
-    count = 0
-    for t in np.flatnonzero(rural):
-        members = np.unique(np.r_[seat_node[t], village_node[vt == t]])
-        routes = [(int(members[a]), int(members[b])) for a, b in _euclidean_tree(xy[members])]
-        if not routes:
-            continue
-        reach = max(np.hypot(*(xy[a] - xy[b])) for a, b in routes)
-        labels = [f"Y{count + k + 1:03d}乡道" for k in range(len(routes))]
-        count += len(routes)
-        # a generous search radius: detours and penalties stay far below it
-        assign("township", routes, labels, limit=4.0 * reach + 10_000.0)
-
-    # -- village roads: spanning tree + loops; street lattice ----------------------
-    mst = minimum_spanning_tree(_upper_graph(n, pairs, cost)).tocoo()
-    keys = pairs[:, 0].astype(np.int64) * n + pairs[:, 1]
-    lo, hi = np.minimum(mst.row, mst.col), np.maximum(mst.row, mst.col)
-    in_tree = np.zeros(len(pairs), dtype=bool)
-    in_tree[np.searchsorted(keys, lo.astype(np.int64) * n + hi)] = True
-    extra = (
-        (rng.uniform(size=len(pairs)) < 0.32)
-        & (length < 450.0)
-        & ~crosses_expressway
-        & (~crosses_river | (rng.uniform(size=len(pairs)) < 0.1))
+    code_row = {c: k for k, c in enumerate(townships["code"].astype(str))}
+    village_township = np.array(
+        [code_row.get(c, -1) for c in villages["township_code"].astype(str)]
     )
-    keep = in_tree | used | extra | both_lattice
-    keep &= in_main[pairs[:, 0]] & in_main[pairs[:, 1]]
 
-    lat0 = nodes.lattice[pairs[:, 0]]
-    lat1 = nodes.lattice[pairs[:, 1]]
-    street = both_lattice & (rank > CLASS_ORDER.index("township"))
-    along_b = lat0[:, 0] == lat1[:, 0]  # constant a: runs along w (north–south-ish)
-    line_id = np.where(along_b, lat0[:, 0], lat0[:, 1])
-    arterial = street & (line_id % 4 == 0)
-    rank[street] = CLASS_ORDER.index("urban_local")
-    rank[arterial] = CLASS_ORDER.index("urban_arterial")
-    ns_names = np.array(_STREETS_NS, dtype=object)
-    ew_names = np.array(_STREETS_EW, dtype=object)
-    art_idx = (line_id // 4) % len(ns_names)
-    name[arterial & along_b] = ns_names[art_idx[arterial & along_b]]
-    name[arterial & ~along_b] = ew_names[art_idx[arterial & ~along_b] % len(ew_names)]
-    dist_centre = np.hypot(*((xy[pairs[:, 0]] - city).T))
-    oneway = street & ~arterial & (line_id % 8 == 2) & (dist_centre < 1_500.0)
-    # one-way streets run toward increasing lattice index on alternate lines
-    forward = np.where(along_b, lat1[:, 1] > lat0[:, 1], lat1[:, 0] > lat0[:, 0])
-    flip = oneway & (forward != ((line_id // 8) % 2 == 0))
+    h = _Hierarchy(links)
+    _main_roads(h, xy, node_at, outline, city, urban, seat_xy, seat_node, rural)
+    _township_roads(h, xy, seat_node, village_node, village_township, rural)
+    keep = _village_roads(links, h.used, rng)
+    oneway, flip = _streets(h, nodes.lattice, xy, city)
 
-    pairs, rank, name, oneway, flip = pairs[keep], rank[keep], name[keep], oneway[keep], flip[keep]
+    pairs = links.pairs[keep]
+    flip = flip[keep]
     start = np.where(flip[:, None], xy[pairs[:, 1]], xy[pairs[:, 0]])
     end = np.where(flip[:, None], xy[pairs[:, 0]], xy[pairs[:, 1]])
-    cls = np.array(CLASS_ORDER, dtype=object)[rank]
+    cls = np.array(CLASS_ORDER, dtype=object)[h.rank[keep]]
+    name = h.name[keep]
+    oneway = oneway[keep]
 
-    # -- expressway and ramps ------------------------------------------------------
-    ex_start, ex_end = expressway_xy[:-1], expressway_xy[1:]
-    n_ex = len(ex_start)
-    targets = [0.55, 0.0, -0.6]
-    ys = expressway_xy[:, 1]
-    ramps_from, ramps_to, ramp_names = [], [], []
-    for frac, label in zip(targets, _INTERCHANGES, strict=True):
-        end_y = ys.max() if frac > 0 else ys.min()
-        y_ic = city[1] + abs(frac) * (end_y - city[1])
-        v = int(np.argmin(np.abs(ys[1:-1] - y_ic))) + 1
-        ground = node_at(expressway_xy[v] + [350.0, 0.0])
-        ramps_from.append(expressway_xy[v])
-        ramps_to.append(xy[ground])
-        ramp_names.append(f"{_EXPRESSWAY}{label}互通匝道")
+    # step 6: the expressway (250 m segments, no shared vertex) and its ramps
+    ramps_from, ramps_to, ramp_names = _ramps(expressway_xy, city, xy, node_at)
+    n_ex, n_ramp = len(expressway_xy) - 1, len(ramps_from)
+    start = np.vstack([start, expressway_xy[:-1], ramps_from])
+    end = np.vstack([end, expressway_xy[1:], ramps_to])
+    cls = np.r_[cls, np.full(n_ex + n_ramp, "expressway", dtype=object)]
+    name = np.r_[name, np.full(n_ex, _EXPRESSWAY, dtype=object), np.array(ramp_names, object)]
+    oneway = np.r_[oneway, np.zeros(n_ex + n_ramp, dtype=bool)]
+    elevated = np.r_[np.zeros(len(pairs), dtype=bool), np.ones(n_ex + n_ramp, dtype=bool)]
+    speed = np.array([ROAD_CLASSES[c][1] for c in cls], dtype=float)
+    speed[len(speed) - n_ramp :] = RAMP_SPEED
 
-    start = np.vstack([start, ex_start, np.array(ramps_from)])
-    end = np.vstack([end, ex_end, np.array(ramps_to)])
-    cls = np.r_[cls, np.full(n_ex + len(ramps_from), "expressway", dtype=object)]
-    name = np.r_[name, np.full(n_ex, _EXPRESSWAY, dtype=object), np.array(ramp_names, dtype=object)]
-    oneway = np.r_[oneway, np.zeros(n_ex + len(ramps_from), dtype=bool)]
-    elevated = np.r_[np.zeros(len(pairs), dtype=bool), np.ones(n_ex + len(ramps_from), dtype=bool)]
-    speed = np.array([ROAD_CLASSES[c][1] for c in cls])
-    speed[-len(ramps_from) :] = RAMP_SPEED
-
-    # -- bridges --------------------------------------------------------------------
+    # step 5: bridges
     start, end, piece_of, is_bridge = _split_bridges(start, end, channels)
-    roads = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "road_class": cls[piece_of],
-            "speed_kmh": speed[piece_of].astype(float),
+            "speed_kmh": speed[piece_of],
             "oneway": oneway[piece_of],
             "elevated": elevated[piece_of] | is_bridge,
             "bridge": is_bridge,
@@ -620,7 +734,6 @@ def make_roads(
         geometry=shapely.linestrings(np.stack([start, end], axis=1)),
         crs=CRS,
     )
-    return roads
 
 
 def _upper_graph(n: int, pairs: np.ndarray, weight: np.ndarray) -> csr_matrix:
