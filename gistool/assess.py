@@ -437,7 +437,7 @@ def rescue_minutes(
                 cut_depth=p.cut_depth,
                 slow_depth=p.slow_depth,
                 slow_factor=p.slow_factor,
-            )[0]
+            ).graph
         tab = capacity.network_minutes(
             graph,
             targets,
@@ -469,6 +469,7 @@ def level_indicators(
     piece_positions: np.ndarray,
     enterprises: gpd.GeoDataFrame | None = None,
     exposed_site: np.ndarray | None = None,
+    flood_fractions: Mapping[int, pd.DataFrame] | None = None,
     params: AssessParams | None = None,
 ) -> gpd.GeoDataFrame:
     """H, E, V, C and their sub-indicators for one unit layer.
@@ -489,6 +490,10 @@ def level_indicators(
     exposed_site
         Per enterprise: sited where the 100-year depth ≥ the vulnerability
         depth or in a high-susceptibility zone.
+    flood_fractions
+        Return period → depth-class fractions of these units, when already
+        known (e.g. aggregated from the pieces); else computed with the
+        overlay engine.
     params
         Parameters (defaults when ``None``).
 
@@ -520,6 +525,7 @@ def level_indicators(
         w_geo=hp.w_geo,
         w_zone=hp.w_zone,
         w_points=hp.w_points,
+        fractions_by_T=flood_fractions,
     )
     n = len(units)
     pos = np.asarray(piece_positions, dtype=np.int64)
@@ -679,6 +685,95 @@ def _zones(grid: gpd.GeoDataFrame, params: AssessParams) -> gpd.GeoDataFrame:
 # ----------------------------------------------------------------------------- main
 
 
+def _nested_positions(
+    outer: gpd.GeoDataFrame, inner: gpd.GeoDataFrame, inner_key: str, outer_key: str = "code"
+) -> np.ndarray | None:
+    """Position in ``outer`` of each ``inner`` unit when the inner units tile the outer ones.
+
+    Inner unit i belongs to the outer unit whose ``outer_key`` equals its
+    ``inner_key`` (e.g. a village's ``township_code``). Returns ``None``
+    unless, for every outer unit, the area of its inner units inside it equals
+    its own area within 0.1 % — then sums over inner units are exact.
+    """
+    from gistool.units import areal_pairs
+
+    if inner_key not in inner.columns or outer_key not in outer.columns:
+        return None
+    pos = _group_positions(inner[inner_key].to_numpy(), outer[outer_key])
+    if (pos < 0).any():
+        return None
+    i, j, a = areal_pairs(outer, inner)
+    same = pos[j] == i
+    inside = np.bincount(i[same], weights=a[same], minlength=len(outer))
+    area = outer.geometry.area.to_numpy()
+    if np.any(np.abs(inside - area) > 1e-3 * np.maximum(area, 1.0)):
+        return None
+    return pos
+
+
+def flood_fractions_by_level(
+    data: StudyArea,
+    levels: Mapping[str, gpd.GeoDataFrame],
+    *,
+    breaks: tuple[float, ...] = (0.15, 0.5, 1.0, 2.0),
+    rasters: Mapping[int, Any] | None = None,
+) -> dict[str, dict[int, pd.DataFrame]]:
+    """Depth-class fractions of every unit layer for every flood raster.
+
+    Each raster is read once and shared (:func:`gistool.hazard.read_raster`;
+    pass ``rasters`` already read to share them further).
+    Grid cells use block sums (:func:`gistool.hazard.grid_class_fractions`);
+    other layers get one exact coverage per raster grid, reused for every
+    return period (:func:`gistool.hazard.flood_class_fractions`); townships
+    that are tiled by their villages are summed from the village results
+    (:func:`gistool.hazard.aggregate_fractions`, exact), otherwise covered
+    themselves.
+
+    Returns
+    -------
+    dict
+        Layer name → return period → fractions (``frac_c1 …``, ``frac_wet``).
+    """
+    from gistool import overlay
+    from gistool.hazard import (
+        aggregate_fractions,
+        flood_class_fractions,
+        grid_class_fractions,
+        read_raster,
+    )
+
+    out: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in levels}
+    if not data.flood_depth:
+        return out
+    if rasters is None:
+        rasters = {T: read_raster(path) for T, path in sorted(data.flood_depth.items())}
+    nested = None
+    if "townships" in levels and "villages" in levels:
+        nested = _nested_positions(levels["townships"], levels["villages"], "township_code")
+    covs: dict[Any, Any] = {}
+    for name, units in levels.items():
+        for T, raster in rasters.items():
+            if name == "grid" and "row" in units.columns:
+                out[name][T] = grid_class_fractions(units, raster, breaks=breaks)
+                continue
+            if name == "townships" and nested is not None:
+                v = levels["villages"]
+                agg = aggregate_fractions(
+                    out["villages"][T],
+                    v.geometry.area.to_numpy(),
+                    nested,
+                    units.geometry.area.to_numpy(),
+                )
+                agg.index = units.index
+                out[name][T] = agg
+                continue
+            key = (name, raster[1].key())
+            if key not in covs:
+                covs[key] = overlay.coverage(units, raster[1])
+            out[name][T] = flood_class_fractions(units, raster, breaks=breaks, coverage=covs[key])
+    return out
+
+
 def _check_data(data: StudyArea) -> None:
     if not isinstance(data, StudyArea):
         msg = (
@@ -780,6 +875,10 @@ def assess_risk(
     )
     tick("rescue")
 
+    from gistool.hazard import read_raster
+
+    rasters = {T: read_raster(path) for T, path in sorted(data.flood_depth.items())}
+
     # 4. enterprises: four-colour list and site facts
     fc = params.four_colour
     rules = FourColourRules.with_thresholds(
@@ -790,7 +889,8 @@ def assess_risk(
     enterprises = None
     exposed = None
     if ent is not None:
-        _, d100 = _scenario_raster(data, fc.return_period)
+        T100, _ = _scenario_raster(data, fc.return_period)
+        d100 = rasters[T100] if T100 is not None else None
         acc = minutes["minutes_flood"].to_numpy()[n_p:]
         enterprises = four_colour(
             ent,
@@ -820,6 +920,12 @@ def assess_risk(
         ),
         "grid": (grid, _group_positions(pieces["cell_id"], grid["cell_id"])),
     }
+    fractions = flood_fractions_by_level(
+        data,
+        {name: units for name, (units, _) in levels.items()},
+        breaks=params.hazard.depth_breaks,
+        rasters=rasters,
+    )
     ind: dict[str, gpd.GeoDataFrame] = {}
     for name, (units, pos) in levels.items():
         ind[name] = level_indicators(
@@ -829,6 +935,7 @@ def assess_risk(
             piece_positions=pos,
             enterprises=enterprises,
             exposed_site=exposed,
+            flood_fractions=fractions[name] or None,
             params=params,
         )
     tick("indicators")

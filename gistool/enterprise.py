@@ -177,30 +177,43 @@ class FourColourRules:
 DEFAULT_RULES = FourColourRules()
 
 
-def sample_depth(points: gpd.GeoDataFrame, raster: str | Path) -> np.ndarray:
+def sample_depth(points: gpd.GeoDataFrame, raster: Any) -> np.ndarray:
     """Raster value at each point (nodata and points off the raster → 0).
 
     Reads the band once and indexes it with vectorised row/col.
-    """
-    import rasterio
 
-    with rasterio.open(raster) as src:
-        if src.crs is not None and points.crs is not None and src.crs != points.crs:
-            pts = points.to_crs(src.crs)
-        else:
-            pts = points
-        arr = src.read(1, masked=True)
-        xy = shapely.get_coordinates(pts.geometry.to_numpy())
-        # invert the affine transform x = a·col + b·row + c, y = d·col + e·row + f
-        t = src.transform
-        det = t.a * t.e - t.b * t.d
-        dx, dy = xy[:, 0] - t.c, xy[:, 1] - t.f
-        c = np.floor((t.e * dx - t.b * dy) / det).astype(np.int64)
-        r = np.floor((-t.d * dx + t.a * dy) / det).astype(np.int64)
-        inside = (r >= 0) & (r < src.height) & (c >= 0) & (c < src.width)
-        out = np.zeros(len(pts))
-        vals = arr[r[inside], c[inside]]
-        out[inside] = np.ma.filled(vals.astype(float), 0.0)
+    Parameters
+    ----------
+    points
+        Points in the raster's CRS (reprojected when a path with another CRS
+        is given).
+    raster
+        A GeoTIFF path or ``(array, RasterGrid, nodata)``
+        (:func:`gistool.hazard.read_raster`).
+    """
+    if isinstance(raster, tuple):
+        arr, grid = raster[0], raster[1]
+        nodata = raster[2] if len(raster) > 2 else None
+        t, pts = grid.transform, points
+    else:
+        import rasterio
+
+        with rasterio.open(raster) as src:
+            same = src.crs is None or points.crs is None or src.crs == points.crs
+            pts = points if same else points.to_crs(src.crs)
+            arr, t, nodata = src.read(1), src.transform, src.nodata
+    xy = shapely.get_coordinates(pts.geometry.to_numpy())
+    # invert the affine transform x = a·col + b·row + c, y = d·col + e·row + f
+    det = t.a * t.e - t.b * t.d
+    dx, dy = xy[:, 0] - t.c, xy[:, 1] - t.f
+    c = np.floor((t.e * dx - t.b * dy) / det).astype(np.int64)
+    r = np.floor((-t.d * dx + t.a * dy) / det).astype(np.int64)
+    inside = (r >= 0) & (r < arr.shape[0]) & (c >= 0) & (c < arr.shape[1])
+    out = np.zeros(len(pts))
+    vals = arr[r[inside], c[inside]].astype(float)
+    if nodata is not None and np.isfinite(nodata):
+        vals[vals == float(np.asarray(nodata, dtype=arr.dtype))] = 0.0
+    out[inside] = vals
     return np.nan_to_num(out, nan=0.0)
 
 
@@ -241,8 +254,9 @@ def four_colour(
         Enterprise points (``category``, ``above_scale``; optional
         ``major_hazard``).
     flood_depth_100
-        100-year flood depth: a GeoTIFF path (sampled at the sites) or one
-        value per enterprise (m). ``None`` disables the flood rule.
+        100-year flood depth: a GeoTIFF path or ``(array, RasterGrid,
+        nodata)`` (sampled at the sites), or one value per enterprise (m).
+        ``None`` disables the flood rule.
     geohazard_zones
         Susceptibility polygons (``susceptibility``); sites in ``high`` zones
         trigger the geohazard rule.
@@ -293,7 +307,7 @@ def four_colour(
     # site and rescue facts
     if flood_depth_100 is None:
         depth = np.full(n, np.nan)
-    elif isinstance(flood_depth_100, str | Path):
+    elif isinstance(flood_depth_100, str | Path | tuple):
         depth = sample_depth(out, flood_depth_100)
     else:
         depth = np.asarray(flood_depth_100, dtype=float)

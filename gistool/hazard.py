@@ -33,6 +33,7 @@ from gistool.units import areal_pairs
 __all__ = [
     "DEPTH_BREAKS",
     "DEPTH_SCORES",
+    "aggregate_fractions",
     "assign_points",
     "combine_hazard",
     "combine_return_periods",
@@ -41,8 +42,10 @@ __all__ = [
     "geo_hazard",
     "geohazard_point_density",
     "geohazard_point_weights",
+    "grid_class_fractions",
     "hazard_indicators",
     "minmax",
+    "read_raster",
     "susceptibility_score",
     "susceptibility_shares",
 ]
@@ -142,6 +145,173 @@ def flood_class_fractions(
         )
     out["frac_wet"] = np.clip(sum(out.values()), 0.0, 1.0)
     return pd.DataFrame(out, index=units.index)
+
+
+def read_raster(path: str | Path) -> tuple[np.ndarray, Any, float | None]:
+    """Read band 1 of a raster once, as ``(array, RasterGrid, nodata)``.
+
+    The tuple is accepted by :func:`flood_class_fractions`,
+    :func:`grid_class_fractions` and :func:`gistool.overlay.zonal_stats`, so a
+    raster shared by several unit layers is read from disk only once.
+    """
+    import rasterio
+
+    from gistool.overlay import RasterGrid
+
+    with rasterio.open(path) as src:
+        return src.read(1), RasterGrid.from_raster(src), src.nodata
+
+
+def _grid_geometry(grid: gpd.GeoDataFrame) -> tuple[float, float, float] | None:
+    """``(size, x0, y1)`` of a grid from :func:`gistool.units.make_grid_units`."""
+    if "row" not in grid.columns or "col" not in grid.columns or len(grid) == 0:
+        return None
+    size = grid.attrs.get("grid_size")
+    if size is None:
+        return None
+    size = float(size)
+    x0, y1 = (float(v) for v in grid.attrs["grid_origin"])
+    return size, x0, y1
+
+
+def grid_class_fractions(
+    grid: gpd.GeoDataFrame,
+    raster: Any,
+    *,
+    breaks: Sequence[float] = DEPTH_BREAKS,
+) -> pd.DataFrame:
+    """Depth-class fractions of grid cells, by block sums when the raster nests in the grid.
+
+    When every grid cell is an exact block of ``k × k`` raster cells (cell
+    size a multiple of the resolution, origins on common lines), a whole cell
+    needs no coverage computation: ``frac_c = n_c · a_cell / area(cell)`` with
+    ``n_c`` the count of raster cells of class c in the block (one reshape-sum
+    per class over the whole raster). Cells clipped by the boundary go through
+    :func:`flood_class_fractions` (exact coverage). Results equal
+    :func:`flood_class_fractions` on all cells; when the raster does not nest,
+    that function is used for every cell.
+
+    Parameters
+    ----------
+    grid
+        Grid from :func:`gistool.units.make_grid_units` (``row``, ``col`` and
+        the ``grid_size`` / ``grid_origin`` attributes).
+    raster
+        Path or ``(array, RasterGrid, nodata)`` (:func:`read_raster`).
+    breaks
+        Lower class edges (m).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`flood_class_fractions`.
+    """
+    geo = _grid_geometry(grid)
+    if not isinstance(raster, tuple):
+        raster = read_raster(raster)
+    array, rgrid, nodata = raster[0], raster[1], (raster[2] if len(raster) > 2 else None)
+    t = rgrid.transform
+    res = float(t.a)
+    aligned = geo is not None and abs(res + float(t.e)) < 1e-9
+    if aligned:
+        size, x0, y1 = geo
+        k = size / res
+        jo = (x0 - float(t.c)) / res
+        io = (float(t.f) - y1) / res
+        aligned = all(abs(v - round(v)) < 1e-6 for v in (k, jo, io)) and round(k) >= 1
+    if not aligned:
+        return flood_class_fractions(grid, raster, breaks=breaks)
+    k, jo, io = round(k), round(jo), round(io)
+    edges = np.asarray([float(b) for b in breaks])
+    rows = grid["row"].to_numpy(np.int64)
+    cols = grid["col"].to_numpy(np.int64)
+    nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
+    # class of every raster cell: 0 dry / nodata, 1 … K
+    v = np.asarray(array)
+    cls = np.zeros(v.shape, dtype=np.int8)
+    for e in edges:  # K comparisons beat a searchsorted over millions of cells
+        cls += v >= e  # NaN compares False → dry
+    if nodata is not None and np.isfinite(nodata) and nodata >= edges[0]:
+        cls[v == nodata] = 0
+    # the raster cut/padded to the grid's extent (outside the raster = dry)
+    pad = np.zeros((nrow * k, ncol * k), dtype=np.int8)
+    r0, c0 = max(io, 0), max(jo, 0)  # first raster row/col inside the grid extent
+    r1 = min(array.shape[0], io + nrow * k)
+    c1 = min(array.shape[1], jo + ncol * k)
+    if r1 > r0 and c1 > c0:
+        pad[r0 - io : r1 - io, c0 - jo : c1 - jo] = cls[r0:r1, c0:c1]
+    blocks = pad.reshape(nrow, k, ncol, k)
+    area = _unit_area_m2(grid)
+    cell_area = res * res
+    out = {}
+    # cells at or above each edge, per block; class c = ge[c−1] − ge[c]
+    ge = [
+        (blocks >= c).sum(axis=(1, 3), dtype=np.int64)[rows, cols] for c in range(1, len(edges) + 1)
+    ]
+    ge.append(np.zeros(len(grid), dtype=np.int64))
+    for c in range(1, len(edges) + 1):
+        counts = ge[c - 1] - ge[c]
+        out[f"frac_c{c}"] = np.clip(
+            np.divide(counts * cell_area, area, out=np.zeros(len(grid)), where=area > 0),
+            0.0,
+            1.0,
+        )
+    res_df = pd.DataFrame(out, index=grid.index)
+    clipped = np.abs(area - size * size) > 1e-6 * size * size
+    if clipped.any():
+        exact = flood_class_fractions(grid[clipped], raster, breaks=breaks)
+        res_df.loc[clipped, list(out)] = exact[list(out)].to_numpy()
+    res_df["frac_wet"] = np.clip(res_df[list(out)].sum(axis=1), 0.0, 1.0)
+    return res_df
+
+
+def aggregate_fractions(
+    fractions: pd.DataFrame,
+    part_area_m2: Any,
+    positions: Any,
+    unit_area_m2: Any,
+) -> pd.DataFrame:
+    """Area fractions of units from the fractions of the parts that tile them.
+
+    ``frac_unit = Σ_{parts p in unit} frac_p · area_p / area(unit)``
+
+    Exact when the parts tile the units (e.g. grid × village pieces tile both
+    the grid and the villages), so one rasterisation of the parts serves every
+    unit layer.
+
+    Parameters
+    ----------
+    fractions
+        Per-part fractions (e.g. :func:`flood_class_fractions` of the parts).
+    part_area_m2
+        Area of each part (m²).
+    positions
+        Position of each part's unit (−1 = none).
+    unit_area_m2
+        Area of each unit (m²).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, one row per unit (positional index).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"frac_c1": [1.0, 0.0, 0.5]})
+    >>> aggregate_fractions(f, [1.0, 3.0, 2.0], [0, 0, 1], [4.0, 2.0])["frac_c1"].tolist()
+    [0.25, 0.5]
+    """
+    pos = np.asarray(positions, dtype=np.int64)
+    a = np.asarray(part_area_m2, dtype=float)
+    ua = np.asarray(unit_area_m2, dtype=float)
+    n = len(ua)
+    ok = pos >= 0
+    out = {}
+    for col in fractions.columns:
+        num = np.bincount(pos[ok], weights=(fractions[col].to_numpy(float) * a)[ok], minlength=n)
+        out[col] = np.clip(np.divide(num, ua, out=np.zeros(n), where=ua > 0), 0.0, 1.0)
+    return pd.DataFrame(out)
 
 
 def flood_score(fractions: pd.DataFrame, *, scores: Sequence[float] = DEPTH_SCORES) -> np.ndarray:

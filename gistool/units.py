@@ -64,7 +64,9 @@ def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.G
     geopandas.GeoDataFrame
         One row per non-empty clipped cell with ``cell_id`` (``"r{row}c{col}"``,
         zero-padded), ``row``, ``col``, ``area_km2`` (clipped area) and the
-        clipped geometry, in the boundary's CRS.
+        clipped geometry, in the boundary's CRS; ``attrs["grid_size"]`` and
+        ``attrs["grid_origin"]`` (x of column 0's west edge, y of row 0's
+        north edge) describe the lattice.
 
     Examples
     --------
@@ -101,7 +103,7 @@ def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.G
     clipped, rows, cols, area = clipped[keep], rows[hit][keep], cols[hit][keep], area[keep]
     width = max(len(str(max(nrow - 1, 1))), len(str(max(ncol - 1, 1))), 2)
     ids = [f"r{r:0{width}d}c{c:0{width}d}" for r, c in zip(rows, cols, strict=True)]
-    return gpd.GeoDataFrame(
+    out = gpd.GeoDataFrame(
         {
             "cell_id": ids,
             "row": rows.astype(np.int32),
@@ -111,6 +113,10 @@ def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.G
         geometry=clipped,
         crs=boundary.crs,
     )
+    # cell (row, col) spans x0 + col·size … and y1 − row·size downwards
+    out.attrs["grid_size"] = float(size)
+    out.attrs["grid_origin"] = (float(x0), float(y1))
+    return out
 
 
 def unit_ids(units: gpd.GeoDataFrame) -> pd.Series:
@@ -122,6 +128,41 @@ def unit_ids(units: gpd.GeoDataFrame) -> pd.Series:
         if col in units.columns:
             return units[col].astype(str)
     return pd.Series(np.arange(len(units)).astype(str), index=units.index)
+
+
+def _pairs(
+    target: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *, geometries: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Intersecting pairs, overlap areas and (optionally) overlap geometries.
+
+    Pairs where one polygon lies inside the other skip the costly
+    intersection: the overlap is the inner polygon itself.
+    """
+    if target.crs != source.crs:
+        msg = (
+            f"CRS mismatch: target in {target.crs}, source in {source.crs}; "
+            "project both layers to the working CRS with .to_crs()"
+        )
+        raise GeometryError(msg)
+    src = source.geometry.to_numpy()
+    tgt = target.geometry.to_numpy()
+    nt = max(len(tgt), 1)
+    tree = shapely.STRtree(tgt)
+    j, i = tree.query(src, predicate="intersects")
+    key = j.astype(np.int64) * nt + i
+    jc, ic = tree.query(src, predicate="contains")  # target inside source
+    jw, iw = tree.query(src, predicate="within")  # source inside target
+    inner = np.full(len(j), -1, dtype=np.int8)  # 0: target inside, 1: source inside
+    inner[np.isin(key, jc.astype(np.int64) * nt + ic)] = 0
+    inner[np.isin(key, jw.astype(np.int64) * nt + iw)] = 1
+    geoms = np.empty(len(j), dtype=object)
+    geoms[inner == 0] = tgt[i[inner == 0]]
+    geoms[inner == 1] = src[j[inner == 1]]
+    rest = inner < 0
+    geoms[rest] = shapely.intersection(tgt[i[rest]], src[j[rest]])
+    area = shapely.area(geoms)
+    keep = area > 0
+    return i[keep], j[keep], area[keep], (geoms[keep] if geometries else None)
 
 
 def areal_pairs(
@@ -140,19 +181,8 @@ def areal_pairs(
         ``(i_target, j_source, area_m2)`` with positional indices, for every
         pair with a positive overlap area.
     """
-    if target.crs != source.crs:
-        msg = (
-            f"CRS mismatch: target in {target.crs}, source in {source.crs}; "
-            "project both layers to the working CRS with .to_crs()"
-        )
-        raise GeometryError(msg)
-    src = source.geometry.to_numpy()
-    tgt = target.geometry.to_numpy()
-    j, i = shapely.STRtree(tgt).query(src, predicate="intersects")
-    inter = shapely.intersection(tgt[i], src[j])
-    area = shapely.area(inter)
-    keep = area > 0
-    return i[keep], j[keep], area[keep]
+    i, j, area, _ = _pairs(target, source, geometries=False)
+    return i, j, area
 
 
 def rural_flag(villages: gpd.GeoDataFrame) -> np.ndarray:
@@ -172,6 +202,8 @@ def rural_flag(villages: gpd.GeoDataFrame) -> np.ndarray:
 def population_pieces(
     villages: gpd.GeoDataFrame,
     grid: gpd.GeoDataFrame | None = None,
+    *,
+    polygons: bool = False,
 ) -> gpd.GeoDataFrame:
     """Grid × village pieces carrying each village's population by area share.
 
@@ -184,11 +216,14 @@ def population_pieces(
     grid
         Grid cells from :func:`make_grid_units`; without it each village is one
         piece.
+    polygons
+        Return the piece polygons instead of their representative points.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Point layer (representative point of each piece) with ``village_code``,
+        Point layer (representative point of each piece; its polygon with
+        ``polygons=True``) with ``village_code``,
         ``township_code``, ``cell_id`` (``None`` without grid), ``population``,
         ``rural`` (1 = 村委会) and ``area_km2``.
     """
@@ -206,8 +241,7 @@ def population_pieces(
         area = varea
         cell = np.full(len(villages), None, dtype=object)
     else:
-        i, j, area = areal_pairs(grid, villages)
-        geoms = shapely.intersection(grid.geometry.to_numpy()[i], vgeom[j])
+        i, j, area, geoms = _pairs(grid, villages, geometries=True)
         cell = grid["cell_id"].to_numpy()[i]
     share = np.divide(area, varea[j], out=np.zeros_like(area), where=varea[j] > 0)
     return gpd.GeoDataFrame(
@@ -219,6 +253,6 @@ def population_pieces(
             "rural": rural[j],
             "area_km2": area / 1e6,
         },
-        geometry=shapely.point_on_surface(geoms),
+        geometry=geoms if polygons else shapely.point_on_surface(geoms),
         crs=villages.crs,
     )

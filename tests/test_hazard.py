@@ -155,3 +155,27 @@ def test_hazard_indicators_end_to_end(tmp_path, units):
     assert h["H"].tolist() == pytest.approx([0.7, 0.3])
     assert isinstance(h, pd.DataFrame)
     assert list(h.index) == list(units.index)
+
+
+@pytest.mark.parametrize(
+    ("west", "north"),
+    [(-100.0, 2600.0), (200.0, 2200.0), (-20.0, 2330.0)],
+    ids=["nested", "nested-grid-overhangs-raster", "not-nested"],
+)
+def test_grid_block_fractions_equal_exact_coverage(tmp_path, west, north):
+    from shapely.geometry import Polygon
+
+    from gistool.hazard import grid_class_fractions, read_raster
+    from gistool.units import make_grid_units
+
+    rng = np.random.default_rng(7)
+    depth = rng.choice([0.0, 0.2, 0.7, 1.5, 2.5, NODATA], size=(23, 37)).astype("float32")
+    path = write_raster(tmp_path / "d.tif", depth, x0=west, y1=north, res=100.0)
+    # a boundary that clips cells and pokes out of the raster on the east
+    poly = Polygon([(0, 0), (3900, 0), (3900, 900), (2500, 2300), (0, 1800)])
+    grid = make_grid_units(gpd.GeoDataFrame(geometry=[poly], crs=CRS), size=500)
+    fast = grid_class_fractions(grid, read_raster(path))
+    exact = flood_class_fractions(grid, path)
+    assert fast.columns.tolist() == exact.columns.tolist()
+    np.testing.assert_allclose(fast.to_numpy(), exact.to_numpy(), atol=1e-9)
+    assert fast["frac_wet"].max() > 0.5

@@ -107,3 +107,29 @@ def test_rural_flag_prefers_kind_and_unit_ids():
     assert rural_flag(v).tolist() == [0.0, 1.0]
     assert unit_ids(pd.DataFrame({"code": [1, 2]})).tolist() == ["1", "2"]
     assert unit_ids(pd.DataFrame({"x": [1, 2]})).tolist() == ["0", "1"]
+
+
+def test_population_pieces_polygons_tile_the_grid():
+    v = _gdf(
+        [box(0, 0, 700, 500), box(700, 0, 1500, 500)],
+        code=["411082100200", "411082100201"],
+        township_code=["411082100", "411082100"],
+        population=[700.0, 800.0],
+    )
+    g = make_grid_units(v, size=500)
+    p = population_pieces(v, g, polygons=True)
+    assert set(p.geom_type) == {"Polygon"}
+    assert p.area.sum() == pytest.approx(g.area.sum())
+    # the cell r00c01 (x 500–1000) holds 200 m of the west and 300 m of the east village
+    cell = p[p["cell_id"] == "r00c01"].sort_values("village_code")
+    assert cell["area_km2"].tolist() == pytest.approx([0.1, 0.15])
+    assert cell["population"].tolist() == pytest.approx([200.0, 300.0])
+
+
+def test_areal_pairs_nested_polygons_without_intersection():
+    # target inside source, source inside target (sharing an edge), and a partial overlap
+    t = _gdf([box(1, 1, 2, 2), box(10, 0, 20, 10), box(30, 0, 40, 10)])
+    s = _gdf([box(0, 0, 5, 5), box(10, 0, 15, 5), box(35, 5, 45, 15)])
+    i, j, a = areal_pairs(t, s)
+    got = sorted(zip(i.tolist(), j.tolist(), a.tolist(), strict=True))
+    assert got == [(0, 0, 1.0), (1, 1, 25.0), (2, 2, 25.0)]
