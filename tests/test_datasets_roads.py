@@ -15,6 +15,7 @@ from shapely.geometry import box
 
 from gistool.datasets import hydro, roads
 from gistool.datasets.terrain import make_dem
+from gistool.errors import CRSError, SchemaError
 from gistool.labels import ROAD_CLASSES
 
 _OUTLINE = "changge_outline_cgcs2000.geojson"
@@ -246,3 +247,16 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(roads, optionflags=flags)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_refuses_layers_without_crs_or_columns(setting) -> None:
+    outline, townships, villages, rivers = setting
+    with pytest.raises(SchemaError, match="population"):
+        roads.make_roads(outline, townships, villages.drop(columns="population"), rivers, seed=1)
+    with pytest.raises(CRSError, match="set_crs"):
+        roads.make_roads(
+            outline, townships.set_crs(None, allow_override=True), villages, rivers, seed=1
+        )
+    seats = gpd.GeoDataFrame({"code": ["x"]}, geometry=[shapely.Point(0, 0)], crs="EPSG:4547")
+    with pytest.raises(SchemaError, match="one point per township"):
+        roads.make_roads(outline, townships, villages, rivers, seed=1, seats=seats)

@@ -14,7 +14,7 @@ from shapely.geometry import box
 
 from gistool.datasets import hydro
 from gistool.datasets.terrain import grid_for, make_dem
-from gistool.errors import CRSError, GeometryError
+from gistool.errors import CRSError, GeometryError, InputError
 
 _OUTLINE = "changge_outline_cgcs2000.geojson"
 
@@ -241,3 +241,17 @@ def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_flood_refuses_unusable_rivers() -> None:
+    transform, rivers = _straight_river()
+    dem = np.full((50, 50), 100.0, dtype=np.float32)
+    area = box(0, 0, 500, 500)
+    with pytest.raises(CRSError, match="to_crs"):
+        hydro.make_flood_depths(dem, transform, rivers.to_crs("EPSG:4326"), area)
+    far = rivers.set_geometry(rivers.translate(1e6, 0).geometry)
+    with pytest.raises(InputError, match="no river line crosses"):
+        hydro.make_flood_depths(dem, transform, far, area)
+    multi = rivers.set_geometry([shapely.MultiLineString([[(5, 5), (50, 5)]])])
+    with pytest.raises(GeometryError, match="explode"):
+        hydro.carve_valleys(dem, transform, multi)

@@ -29,6 +29,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gistool.datasets.terrain import CRS, boundary_geometry, make_dem
+from gistool.errors import CRSError, GeometryError, InputError
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -372,6 +373,7 @@ def _rasterise_rivers(
     rivers: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """River index raster (−1 where no river; the first river listed wins) and cells."""
+    _check_rivers(rivers)
     label = np.full(shape, -1, dtype=np.int32)
     cells = []
     for i, line in enumerate(rivers.geometry.to_numpy()):
@@ -379,7 +381,30 @@ def _rasterise_rivers(
         free = label[r, c] < 0
         label[r[free], c[free]] = i
         cells.append((r, c))
+    if not (label >= 0).any():
+        msg = (
+            "no river line crosses the raster grid; pass rivers in the grid's CRS "
+            "(EPSG:4547 for the embedded dataset) that overlap the DEM"
+        )
+        raise InputError(msg)
     return label, cells
+
+
+def _check_rivers(rivers: gpd.GeoDataFrame) -> None:
+    """Refuse river layers that cannot be laid on a metric grid."""
+    if rivers.crs is not None and not rivers.crs.is_projected:
+        msg = (
+            f"rivers layer is in {rivers.crs.to_string()}, not a projected CRS in metres; "
+            "reproject it first: rivers.to_crs('EPSG:4547')"
+        )
+        raise CRSError(msg)
+    kinds = set(rivers.geom_type.dropna())
+    if not kinds <= {"LineString"}:
+        msg = (
+            f"rivers layer must hold LineStrings, got {sorted(kinds)}; "
+            "explode multi-part lines first: rivers.explode(index_parts=False)"
+        )
+        raise GeometryError(msg)
 
 
 def _nearest_river(label: np.ndarray, res: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -47,7 +47,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gistool.datasets.hydro import river_channels
 from gistool.datasets.terrain import CRS, boundary_geometry
-from gistool.errors import SchemaError
+from gistool.errors import CRSError, SchemaError
 from gistool.labels import ROAD_CLASSES
 
 if TYPE_CHECKING:
@@ -97,6 +97,21 @@ class _Nodes:
     lattice: np.ndarray
     seats: np.ndarray  # node index of each town seat
     villages: np.ndarray  # node index of each village
+
+
+def _prepared(gdf: gpd.GeoDataFrame, layer: str, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """The layer in EPSG:4547, after checking its CRS and columns."""
+    if gdf.crs is None:
+        msg = f"{layer} layer has no CRS; set it first, e.g. {layer}.set_crs('EPSG:4547')"
+        raise CRSError(msg)
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        msg = (
+            f"{layer} layer lacks column(s) {missing}; rename yours to the canonical "
+            f"names (gistool.schema.SCHEMAS['{layer}'])"
+        )
+        raise SchemaError(msg)
+    return gdf.to_crs(CRS)
 
 
 def _seat_points(
@@ -660,9 +675,10 @@ def make_roads(
     from scipy.spatial import cKDTree
 
     outline = boundary_geometry(boundary)
-    townships = townships.to_crs(CRS)
-    villages = villages.to_crs(CRS)
-    rivers = rivers.to_crs(CRS)
+    townships = _prepared(townships, "townships", ("code",))
+    needed = ("township_code",) if seats is not None else ("township_code", "population")
+    villages = _prepared(villages, "villages", needed)
+    rivers = _prepared(rivers, "rivers", ())
     rng = np.random.default_rng([seed, 3])
 
     seat_xy, seat_urban = _seat_points(townships, villages, seats)
