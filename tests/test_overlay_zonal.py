@@ -265,3 +265,15 @@ def test_threshold_compared_in_raster_dtype():
     a[0, 0] = np.nan  # the bad-run path too
     out = zonal_stats(odd_units(), (a, grid), ("count",), thresholds=[0.7])
     np.testing.assert_array_equal(out["frac_ge_0.7"], 1.0)
+
+
+@pytest.mark.parametrize("chunk", [20, 40, 1 << 18])
+def test_chunked_reduction_agrees(tif, monkeypatch, chunk):
+    """Row chunks of any size give the same thresholds counts."""
+    from gistool.overlay import zonal
+
+    units = odd_units()
+    kw = {"thresholds": [-1.0, 0.15, 0.5, 1.0, 3.0], "classes": [(0.15, 0.5), (0.5, None)]}
+    ref = zonal_stats(units, tif, ("count",), **kw)
+    monkeypatch.setattr(zonal, "CHUNK_CELLS", chunk)
+    pd.testing.assert_frame_equal(zonal_stats(units, tif, ("count",), **kw), ref)

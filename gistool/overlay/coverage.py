@@ -12,7 +12,7 @@ each cell's area inside the unit:
 Storage is compact and ordered for block-wise reading: cells fully covered by a
 unit are kept as *runs* (flat start, exclusive end, unit) of consecutive cells
 within one row, sorted by start; partially covered cells are kept as a sparse
-list (flat cell, unit, fraction) sorted by cell. Overlapping units simply have
+list (flat cell, unit, fraction) sorted by unit, then cell. Overlapping units simply have
 overlapping runs, so a cell may belong to several units.
 """
 
@@ -59,7 +59,7 @@ class Coverage:
         sorted by ``run_start``.
     cell, cell_unit, cell_weight
         Partially covered cells: flat cell index, unit, fraction in (0, 1);
-        sorted by ``cell``.
+        sorted by unit, then cell.
     """
 
     grid: RasterGrid
@@ -104,14 +104,18 @@ class Coverage:
         w = self.grid.width
         lo, hi = row0 * w, row1 * w
         r0, r1 = np.searchsorted(self.run_start, [lo, hi])
-        c0, c1 = np.searchsorted(self.cell, [lo, hi])
+        if row0 == 0 and row1 >= self.grid.height:
+            cells, units, weights = self.cell, self.cell_unit, self.cell_weight
+        else:
+            sel = (self.cell >= lo) & (self.cell < hi)
+            cells, units, weights = self.cell[sel], self.cell_unit[sel], self.cell_weight[sel]
         return (
             self.run_start[r0:r1] - lo,
             self.run_end[r0:r1] - lo,
             self.run_unit[r0:r1],
-            self.cell[c0:c1] - lo,
-            self.cell_unit[c0:c1],
-            self.cell_weight[c0:c1],
+            cells - lo,
+            units,
+            weights,
         )
 
 
@@ -149,7 +153,7 @@ def _sorted_coverage(
     start, end, unit = runs
     order = np.lexsort((unit, start))
     cell, cunit, cweight = part
-    corder = np.lexsort((cunit, cell))
+    corder = np.lexsort((cell, cunit))
     return Coverage(
         grid=grid,
         n_units=n_units,

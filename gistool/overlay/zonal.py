@@ -96,33 +96,44 @@ def _reduce_block(
     """Add one row block (flat array ``a``) of the raster to the accumulator."""
     s, e, u, c, cu, cw = cov_block
     n = a.size
-    thresholds = _thresholds_for(a, acc.thresholds)
-    # reduceat indices must be < n: a run ending at the block's last cell loses
+    # reduceat indices must be < n: a run ending at the block's last cell gives
     # that cell to the partial-cell path (weight 1)
     tail = e == n
     if tail.any():
-        c = np.concatenate([c, np.full(int(tail.sum()), n - 1, dtype=np.int64)])
-        cu = np.concatenate([cu, u[tail]])
-        cw = np.concatenate([cw, np.ones(int(tail.sum()))])
+        tu = np.sort(u[tail])
+        _reduce_cells(src, a, np.full(tu.size, n - 1, dtype=np.int64), tu, np.ones(tu.size), acc)
         e = np.where(tail, n - 1, e)
         keep = e > s
         s, e, u = s[keep], e[keep], u[keep]
     if s.size:
         _reduce_runs(src, a, s, e, u, acc, src.grid.width)
     if c.size:
-        raw = a[c]
-        v = raw.astype(np.float64)
-        bad = src.invalid(raw)
-        if bad.any():
-            v[bad] = np.nan
-            wv = np.where(bad, 0.0, cw)
-            wsum = wv * np.where(bad, 0.0, v)
-        else:
-            wv = cw
-            wsum = wv * v
-        # compare in the raster's dtype, as the run path does (NaN >= t is False)
-        ge = [wv * (raw >= t) for t in thresholds]
-        acc.add(cu, wv, wsum, v, v, ge)
+        _reduce_cells(src, a, c, cu, cw, acc)
+
+
+def _reduce_cells(
+    src: RasterSource, a: np.ndarray, c: np.ndarray, cu: np.ndarray, cw: np.ndarray,
+    acc: _Accumulator,
+) -> None:
+    """Reduce partially covered cells ``c`` (grouped by unit ``cu``, weights ``cw``)."""
+    raw = a[c]
+    v = raw.astype(np.float64)
+    bad = src.invalid(raw)
+    if bad.any():
+        v[bad] = np.nan
+        wv = np.where(bad, 0.0, cw)
+        wsum = wv * np.where(bad, 0.0, v)
+    else:
+        wv = cw
+        wsum = wv * v
+    seg = np.flatnonzero(np.concatenate([[True], cu[1:] != cu[:-1]]))
+    units = cu[seg]
+    # compare in the raster's dtype, as the run path does (NaN >= t is False)
+    ge = [np.add.reduceat(wv * (raw >= t), seg) for t in _thresholds_for(a, acc.thresholds)]
+    acc.add(
+        units, np.add.reduceat(wv, seg), np.add.reduceat(wsum, seg),
+        np.fmin.reduceat(v, seg), np.fmax.reduceat(v, seg), ge,
+    )
 
 
 def _reduce_runs(
@@ -132,8 +143,10 @@ def _reduce_runs(
     """Reduce runs of fully covered cells directly on the raster buffer.
 
     The buffer is walked in chunks of whole rows small enough to stay in the CPU
-    cache, so the sum, min, max and threshold reductions of a chunk read memory
-    once (runs never cross rows, so a chunk never splits a run).
+    cache (runs never cross rows, so a chunk never splits a run). Counts at or
+    above a threshold are sums of a float32 0/1 buffer (exact below 2**24 cells;
+    integer ``reduceat`` is several times slower, and binary search over the
+    positions of the cells above the threshold was slower too).
     """
     n_runs = s.size
     tcmp = _thresholds_for(a, acc.thresholds)
@@ -141,7 +154,7 @@ def _reduce_runs(
     rmin = np.empty(n_runs)
     rmax = np.empty(n_runs)
     rcount = (e - s).astype(np.float64)
-    rge = [np.empty(n_runs) for _ in acc.thresholds]
+    rge = [np.empty(n_runs) for _ in tcmp]
     rows = max(1, CHUNK_CELLS // width)
     step = rows * width
     bounds = np.searchsorted(s, np.arange(0, a.size + step, step))
@@ -160,7 +173,7 @@ def _reduce_runs(
         rsum[k0:k1] = np.add.reduceat(chunk, idx, dtype=sum_dtype)[0::2]
         rmin[k0:k1] = np.minimum.reduceat(chunk, idx)[0::2]
         rmax[k0:k1] = np.maximum.reduceat(chunk, idx)[0::2]
-        if acc.thresholds.size:
+        if tcmp:
             buf = _scratch_buffer(chunk.size, np.float32)
             for k, t in enumerate(tcmp):
                 np.greater_equal(chunk, t, out=buf, casting="unsafe")
