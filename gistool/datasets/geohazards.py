@@ -29,7 +29,7 @@ from affine import Affine
 from gistool.datasets.admin import SEED, _project_lonlat
 
 #: Former mining subsidence area (lon, lat), illustrative.
-MINING_AREA_LONLAT: Final[tuple[float, float]] = (113.668, 34.268)
+MINING_AREA_LONLAT: Final[tuple[float, float]] = (113.685, 34.270)
 #: Score thresholds of the susceptibility classes.
 THRESHOLDS: Final[dict[str, float]] = {"high": 0.55, "medium": 0.36, "low": 0.22}
 #: Number of hazard points per type.
