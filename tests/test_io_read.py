@@ -12,7 +12,14 @@ import pyogrio
 import pytest
 import shapely
 
-from gistool.errors import CRSError, CRSWarning, GeometryError, InputError, SchemaError
+from gistool.errors import (
+    CRSError,
+    CRSWarning,
+    DataRepairWarning,
+    GeometryError,
+    InputError,
+    SchemaError,
+)
 from gistool.io import read_layer, write_layer
 
 LON = np.array([113.769, 113.80, 113.72])
@@ -252,6 +259,21 @@ def test_kind_wrong_geometry(tmp_path: Path, points: gpd.GeoDataFrame) -> None:
     pyogrio.write_dataframe(polys.set_geometry(polys.buffer(100)), path)
     with pytest.raises(GeometryError, match=r"poly.gpkg.*enterprises layer needs Point.*Polygon"):
         read_layer(path, kind="enterprises")
+
+
+def test_one_part_multipoints_become_points(tmp_path: Path,
+                                            points: gpd.GeoDataFrame) -> None:
+    multi = points.set_geometry(shapely.multipoints(shapely.get_coordinates(points.geometry.values)
+                                                    .reshape(3, 1, 2)), crs=4326)
+    pyogrio.write_dataframe(multi, tmp_path / "m.gpkg")
+    with pytest.warns(DataRepairWarning, match=r"3 one-part MultiPoint\(s\) read as Point"):
+        got = read_layer(tmp_path / "m.gpkg", kind="enterprises")
+    assert got.geom_type.tolist() == ["Point"] * 3
+    two = multi.set_geometry([shapely.MultiPoint([(113.7, 34.2), (113.8, 34.3)])] * 3,
+                             crs=4326)
+    pyogrio.write_dataframe(two, tmp_path / "two.gpkg")
+    with pytest.raises(GeometryError, match=r"needs Point geometries but has \['MultiPoint'\]"):
+        read_layer(tmp_path / "two.gpkg", kind="enterprises")
 
 
 def test_column_map_unknown_source(tmp_path: Path, points: gpd.GeoDataFrame) -> None:

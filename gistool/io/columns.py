@@ -124,6 +124,43 @@ def suggest_column(canonical: str, found: list[str]) -> str | None:
     return None
 
 
+def single_part_points(
+    gdf: pd.DataFrame, kind: str, *, source: object = None, layer: str | None = None
+) -> pd.DataFrame:
+    """Turn one-part MultiPoints into Points for a Point layer kind (with a warning).
+
+    Many GIS exports store every point as a MultiPoint of one part; that is a
+    Point in all but name. MultiPoints of several parts are left for
+    :func:`check_schema` to refuse.
+    """
+    import warnings
+
+    import numpy as np
+    import shapely
+
+    from gistool.errors import DataRepairWarning
+    from gistool.schema import SCHEMAS
+
+    schema = SCHEMAS.get(kind)
+    if schema is None or schema.geometry != ("Point",) or not len(gdf):
+        return gdf
+    geoms = gdf.geometry.to_numpy()
+    multi = shapely.get_type_id(geoms) == 4  # MultiPoint
+    if not multi.any() or (shapely.get_num_geometries(geoms[multi]) != 1).any():
+        return gdf
+    fixed = geoms.copy()
+    fixed[multi] = shapely.get_geometry(geoms[multi], 0)
+    warnings.warn(
+        f"{describe_source(source, layer)}: {int(np.count_nonzero(multi))} one-part "
+        "MultiPoint(s) read as Point(s)",
+        DataRepairWarning,
+        stacklevel=3,
+    )
+    out = gdf.copy()
+    out[gdf.geometry.name] = fixed
+    return out
+
+
 def check_schema(
     gdf: pd.DataFrame,
     kind: str,

@@ -404,7 +404,7 @@ def read_layer(
     (4547, ['长葛某厂'])
     """
     from gistool.crs import convert_offset_coords, ensure_crs, to_working
-    from gistool.io.columns import check_schema, rename_columns
+    from gistool.io.columns import check_schema, rename_columns, single_part_points
 
     p = check_source(path)
     fmt, _driver = FORMATS.get(p.suffix.lower(), ("", None))
@@ -432,6 +432,7 @@ def read_layer(
         gdf = ensure_crs(gdf, crs=crs, source=p, layer=chosen)
     _refuse_degrees_in_projected(gdf, p, chosen)
     if kind is not None:
+        gdf = single_part_points(gdf, kind, source=p, layer=chosen)
         check_schema(gdf, kind, source=p, layer=chosen)
     if to_crs is not None:
         gdf = to_working(gdf, None if to_crs == "working" else to_crs, source=p, layer=chosen)
