@@ -233,3 +233,67 @@ def test_assess_refuses_bad_data(three):
     three.villages = three.villages.to_crs("EPSG:3857")
     with pytest.raises(SchemaError, match="villages"):
         assess_risk(three, CONFIG, network=False)
+
+
+# ----------------------------------------------------------------------------- Changge
+
+
+@pytest.fixture(scope="module")
+def changge_result(changge):
+    return assess_risk(changge)
+
+
+@pytest.mark.slow
+def test_changge_levels_colours_and_invariants(changge_result):
+    r = changge_result
+    for name in ("villages", "grid"):
+        layer = getattr(r, name)
+        assert sorted(layer["risk_level"].unique()) == [1, 2, 3, 4, 5], name
+        for col in ("H", "E", "V", "C", "risk_index", "level_stability"):
+            assert layer[col].between(0, 1).all(), (name, col)
+        assert layer["rank"].min() == 1
+        assert set(layer["driver"].dropna()) <= {"H", "E", "V", "C"}
+    assert len(r.villages) == 398
+    assert len(r.townships) == 16
+    assert set(r.enterprises["color"]) == {"red", "orange", "yellow", "blue"}
+    assert r.zones.geometry.area.sum() == pytest.approx(r.grid.geometry.area.sum(), rel=1e-9)
+    assert r.grid["area_km2"].sum() == pytest.approx(r.grid.geometry.area.sum() / 1e6)
+    assert r.ahp.cr < 0.1
+    assert set(r.reachability["source"]) == {"network"}
+    # population is carried, not invented
+    assert r.grid["population"].sum() == pytest.approx(r.villages["population"].sum())
+    assert r.townships["population"].sum() == pytest.approx(r.villages["population"].sum())
+
+
+@pytest.mark.slow
+def test_changge_reproducible(changge, changge_result):
+    again = assess_risk(changge)
+    for name in ("townships", "villages", "grid"):
+        a, b = getattr(changge_result, name), getattr(again, name)
+        cols = ["risk_index", "risk_level", "rank", "driver", "level_stability"]
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a[cols]), pd.DataFrame(b[cols]), check_exact=True
+        )
+    assert (changge_result.enterprises["risk_grade"] == again.enterprises["risk_grade"]).all()
+
+
+@pytest.mark.slow
+def test_changge_village_flood_fractions_equal_exactextract(changge, changge_result):
+    from exactextract import exact_extract
+
+    T = 100
+    v = changge.villages
+    with rasterio.open(changge.flood_depth[T]) as src:
+        cell = abs(src.transform.a * src.transform.e)
+        out = exact_extract(src, v, ["coverage", "values"], output="pandas")
+        nodata = src.nodata
+    wet = np.array(
+        [
+            float(np.sum(c[(x >= 0.15) & (x != nodata) & np.isfinite(x)]))
+            for c, x in zip(out["coverage"], out["values"], strict=True)
+        ]
+    )
+    expected = wet * cell / v.geometry.area.to_numpy()
+    got = changge_result.villages[f"flood_frac_{T}"].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+    assert expected.max() > 0.1
