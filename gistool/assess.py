@@ -427,7 +427,7 @@ def rescue_minutes(
     if use_net:
         from gistool.network import apply_flood, build_road_graph
 
-        graph = network if network not in (None, True) else build_road_graph(data.roads)
+        graph = build_road_graph(data.roads) if network is None or network is True else network
         _, raster = _scenario_raster(data, p.flood_return_period)
         flood_graph = None
         if raster is not None:

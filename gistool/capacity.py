@@ -372,9 +372,10 @@ def capacity_index(
     ``C = w_mean·a(t̄) + w_p95·a(t95) + w_shelter·s̄``, ``a(t) = clip(1 − t/t_ref, 0, 1)``
 
     (defaults 0.4 / 0.3 / 0.3, ``t_ref`` = 60 min). C is in [0, 1], higher
-    = better capacity; it enters the risk as ``(1 − C)``. Isolated targets
-    (``inf``) count as ``t_ref`` in the means. Units without any target get
-    the median access score of the layer.
+    = better capacity; it enters the risk as ``(1 − C)``. Minutes are capped
+    at ``t_ref`` before averaging, so isolated targets (``inf``) count as
+    ``t_ref`` and ``access_mean_min`` / ``access_p95_min`` never exceed it.
+    Units without any target get the median access score of the layer.
 
     Parameters
     ----------

@@ -297,3 +297,23 @@ def test_changge_village_flood_fractions_equal_exactextract(changge, changge_res
     got = changge_result.villages[f"flood_frac_{T}"].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-3)
     assert expected.max() > 0.1
+
+
+def test_three_units_on_a_road_network(three):
+    from shapely.geometry import LineString
+
+    from gistool.network import build_road_graph
+
+    # a dry county road along y = 250, 250 m south of the village centres
+    three.roads = gpd.GeoDataFrame(
+        {"road_class": ["county"]}, geometry=[LineString([(0, 250), (3000, 250)])], crs=CRS
+    )
+    r = assess_risk(three, CONFIG, progress=True)
+    assert set(r.reachability["source"]) == {"network"}
+    # off-road legs of 250 m at 5 km/h (3 min each end) + the road at 50 km/h
+    t = [3 + d / 1000 * 60 / 50 + 3 for d in (500, 1500, 2500)]
+    assert r.villages["access_mean_min"].to_numpy() == pytest.approx(t)
+    reach = r.reachability
+    assert (reach["minutes_flood"] == reach["minutes_normal"]).all()  # the road stays dry
+    reused = assess_risk(three, CONFIG, network=build_road_graph(three.roads))
+    pd.testing.assert_series_equal(r.villages["C"], reused.villages["C"])
