@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "load_changge": "gistool.datasets",
     "assess_risk": "gistool.assess",
     "RiskResult": "gistool.assess",
+    "AssessParams": "gistool.assess",
     "run": "gistool.pipeline",
     "RunResult": "gistool.pipeline",
 }
@@ -35,7 +36,7 @@ __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover
     from gistool.area import StudyArea
-    from gistool.assess import RiskResult, assess_risk
+    from gistool.assess import AssessParams, RiskResult, assess_risk
     from gistool.crs import working_crs
     from gistool.datasets import load_changge
     from gistool.io import read_layer, write_layer, write_raster, write_table
