@@ -185,17 +185,17 @@ class Valley:
         return self.channel_depth + (self.total_depth - self.channel_depth) * max(f, 0.0)
 
 
-def _bank_height(d: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Vectorised :class:`Valley` profile :math:`b(d)` for per-cell widths."""
-    e = np.maximum(d - width / 2.0, 0.0)
-    dc = 1.5 + 0.025 * width
-    dt = 3.0 + 0.08 * width
-    length = 200.0 + 8.0 * width
-    return (
-        dc * np.minimum(e / 20.0, 1.0)
-        + (dt - dc) * (1.0 - np.exp(-e / length))
-        + 0.04 * np.maximum(e - 1.5 * length, 0.0)
-    )
+def _bank_height(d: np.ndarray, near: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Vectorised :class:`Valley` profile :math:`b(d)`, cells taking their nearest
+    river's (index ``near``) parameters; float32."""
+    w = widths.astype(np.float32)
+    half, dc = (w / 2.0)[near], (1.5 + 0.025 * w)[near]
+    rise, length = (3.0 + 0.08 * w - (1.5 + 0.025 * w))[near], (200.0 + 8.0 * w)[near]
+    e = np.maximum(d - half, np.float32(0.0))
+    out = dc * np.minimum(e / np.float32(20.0), np.float32(1.0))
+    out += rise * (np.float32(1.0) - np.exp(-e / length))
+    out += np.float32(0.04) * np.maximum(e - np.float32(1.5) * length, np.float32(0.0))
+    return out
 
 
 def _smooth_course(
@@ -467,9 +467,8 @@ def carve_valleys(dem: np.ndarray, transform: Affine, rivers: gpd.GeoDataFrame) 
         profile = np.minimum.accumulate(np.where(taken, bed[r, c], own))
         bed[r[~taken], c[~taken]] = profile[~taken]
     dist, ir, ic = _nearest_river(label, abs(transform.a))
-    near_bed = bed[ir, ic]
-    near_width = widths[label[ir, ic]]
-    carved = np.minimum(dem, near_bed + _bank_height(dist, near_width)).astype(np.float32)
+    near_bed = bed.astype(np.float32)[ir, ic]
+    carved = np.minimum(dem, near_bed + _bank_height(dist, label[ir, ic], widths))
     on_river = label >= 0
     carved[on_river] = bed[on_river]
     return carved
@@ -510,8 +509,8 @@ def _ponding_inputs(
     h, w = dem.shape
     f = 10
     hp, wp = -(-h // f) * f, -(-w // f) * f
-    padded = np.pad(dem.astype(np.float64), ((0, hp - h), (0, wp - w)), mode="edge")
-    coarse = padded.reshape(hp // f, f, wp // f, f).mean(axis=(1, 3))
+    padded = np.pad(dem, ((0, hp - h), (0, wp - w)), mode="edge")
+    coarse = padded.reshape(hp // f, f, wp // f, f).mean(axis=(1, 3), dtype=np.float64)
     smooth = _upsample(gaussian_filter(coarse, 10.0, mode="nearest"), (hp, wp))[:h, :w]
     hollow = np.maximum(smooth - dem, 0.0)
     z5 = float(np.percentile(smooth[inside], 5)) if inside.any() else float(smooth.min())
