@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gistool.errors import DataRepairWarning, InputError
 from gistool.io import detect_encoding, read_layer
@@ -184,3 +187,37 @@ def test_utf8_data_with_a_gbk_language_byte(tmp_path: Path) -> None:
     assert enc == "utf-8"
     assert "says gbk, ignored" in how
     assert read_layer(path)["名称"].tolist() == NAMES
+
+
+def _gb2312_hanzi() -> list[str]:
+    out = []
+    for lead in range(0xB0, 0xF8):
+        for trail in range(0xA1, 0xFF):
+            with contextlib.suppress(UnicodeDecodeError):
+                out.append(bytes([lead, trail]).decode("gb2312"))
+    return out
+
+
+HANZI = _gb2312_hanzi()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.text(st.sampled_from(HANZI), min_size=1, max_size=6), min_size=1,
+                   max_size=4),
+    pad=st.sampled_from(["", " ", "   ", ",12,"]),
+)
+def test_guess_gbk_versus_utf8(words: list[str], pad: str) -> None:
+    """Any Chinese text (even the ~14 % of GBK characters that are valid UTF-8 pairs)."""
+    from gistool.io.encoding import guess_bytes_encoding
+
+    text = pad.join(words) + pad
+    assert guess_bytes_encoding(text.encode("gbk"))[0] == "gb18030"
+    assert guess_bytes_encoding(text.encode("utf-8"))[0] == "utf-8"
+
+
+@pytest.mark.parametrize("text", ["café", "Zürich Straße", "Ελλάδα", "Москва"])
+def test_guess_non_chinese_utf8(text: str) -> None:
+    from gistool.io.encoding import guess_bytes_encoding
+
+    assert guess_bytes_encoding(text.encode("utf-8"))[0] == "utf-8"

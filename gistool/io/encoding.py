@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 from typing import Final
 
@@ -130,20 +131,59 @@ def _dbf_text_bytes(raw: bytes) -> bytes:
     return b" ".join(names) + b" " + raw[header_len:]
 
 
-def _decodes(data: bytes, codec: str) -> bool:
-    # a sample may cut a multi-byte character at its end: allow 3 trailing bytes
+def _decode(data: bytes, codec: str) -> str | None:
+    """Strictly decoded text, or None; a sample may cut a character at its end."""
     dec = codecs.getincrementaldecoder(codec)("strict")
     try:
-        dec.decode(data, final=False)
+        return dec.decode(data, final=False)
     except UnicodeDecodeError:
+        return None
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    return _decode(data, codec) is not None
+
+
+_BEYOND_TWO_BYTES = re.compile("[\u0800-\U0010ffff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_IN_LATIN_WORD = re.compile("(?<=[A-Za-z])[\u0080-\u07ff]|[\u0080-\u07ff](?=[A-Za-z])")
+_ASCII = re.compile("[\x00-\x7f]+")
+
+
+def _really_utf8(data: bytes) -> bool:
+    """True when ``data`` is UTF-8 text rather than GBK bytes that happen to be valid UTF-8.
+
+    About one GBK character in seven (lead byte 0xC2–0xDF, trail 0xA1–0xBF) is
+    also a valid two-byte UTF-8 sequence, so short GBK strings can pass a
+    strict UTF-8 decode. Chinese written in UTF-8 uses three-byte sequences;
+    text whose UTF-8 reading holds only two-byte characters (Latin, Greek,
+    Cyrillic...), none of them inside a Latin word, while its GB18030 reading
+    is almost all common (GB2312) characters, is taken as GBK.
+    """
+    text = _decode(data, "utf-8")
+    if text is None:
         return False
-    return True
+    if data.isascii() or _BEYOND_TWO_BYTES.search(text):
+        return True
+    gb = _decode(data, "gb18030")
+    if gb is None:
+        return True
+    # accented Latin letters sit inside words ("café"); GBK runs do not touch ASCII letters
+    if len(_IN_LATIN_WORD.findall(text)) >= 0.5 * len(_NON_ASCII.findall(text)):
+        return True
+    # GBK data is nearly all common (GB2312) characters; the GB18030 reading of
+    # UTF-8 Greek or Cyrillic falls largely outside GB2312 (trail bytes below 0xA1)
+    wide = _ASCII.sub("", gb)
+    common = len(wide.encode("gb2312", errors="ignore"))
+    return not (wide and common >= 0.9 * len(wide.encode("gb18030")))
 
 
 def guess_bytes_encoding(data: bytes) -> tuple[str, str] | None:
     """Guess ``(encoding, how)`` from raw text bytes: ASCII/UTF-8, then GB18030.
 
-    Returns None when neither decodes.
+    Returns None when neither decodes. GBK bytes that happen to be valid
+    UTF-8 (common for one or two characters) are recognised as GBK, see
+    :func:`_really_utf8`.
 
     Examples
     --------
@@ -151,10 +191,16 @@ def guess_bytes_encoding(data: bytes) -> tuple[str, str] | None:
     ('gb18030', 'bytes decode as GB18030, not as UTF-8')
     >>> guess_bytes_encoding("长葛市".encode("utf-8"))
     ('utf-8', 'bytes decode as UTF-8')
+    >>> "石".encode("gbk").decode("utf-8")  # GBK bytes, valid UTF-8 by accident
+    'ʯ'
+    >>> guess_bytes_encoding("石".encode("gbk"))[0]
+    'gb18030'
+    >>> guess_bytes_encoding("café".encode("utf-8"))[0]
+    'utf-8'
     """
     if data.isascii():
         return "utf-8", "ASCII only"
-    if _decodes(data, "utf-8"):
+    if _really_utf8(data):
         return "utf-8", "bytes decode as UTF-8"
     if _decodes(data, "gb18030"):
         return "gb18030", "bytes decode as GB18030, not as UTF-8"
@@ -256,7 +302,7 @@ def detect_dbf_encoding(cpg: bytes | None, dbf: bytes | None) -> tuple[str, str]
     if ldid in LDID_TRUSTED:
         # GBK text is practically never valid UTF-8, so non-ASCII bytes that decode as
         # UTF-8 mean a tool wrote a wrong language-driver byte
-        if not text.isascii() and _decodes(text, "utf-8"):
+        if not text.isascii() and _really_utf8(text):
             return "utf-8", (
                 f"bytes decode as UTF-8 (language driver byte 0x{ldid:02X} says "
                 f"{LDID_TRUSTED[ldid]}, ignored)"
