@@ -16,6 +16,7 @@ import shapely
 from gistool.area import StudyArea
 from gistool.datasets import cache_dir, load_changge
 from gistool.datasets import changge as changge_module
+from gistool.errors import OutputError
 from gistool.validate import validate_layer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -160,6 +161,13 @@ def test_concurrent_loads_generate_once(monkeypatch, tmp_path):
     assert len(calls) == 1
     assert len(set(results)) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".lock"]
+
+
+def test_unwritable_cache_dir_is_a_clear_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(OutputError, match="GISTOOL_DATA_DIR"):
+        load_changge(cache_dir=blocker / "cache")
 
 
 def test_stale_caches_are_removed_but_nothing_else(tmp_path):

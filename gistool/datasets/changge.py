@@ -43,6 +43,7 @@ import shapely
 
 from gistool._atomic import atomic_path
 from gistool.area import StudyArea
+from gistool.errors import OutputError
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,16 @@ def source_key() -> str:
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
     """Hold an exclusive ``flock`` on ``directory/.lock`` (blocks until free)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "a+b") as fh:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fh = open(directory / ".lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        msg = (
+            f"cannot write the Changge dataset cache '{directory}' ({exc.strerror}); "
+            "set GISTOOL_DATA_DIR to a writable directory or pass cache_dir="
+        )
+        raise OutputError(msg) from exc
+    with fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -372,4 +381,3 @@ def export_boundaries(directory: str | os.PathLike[str]) -> list[Path]:
         write_layer(townships, out / "changge_townships.geojson"),
         write_layer(villages, out / "changge_villages.geojson"),
     ]
-
