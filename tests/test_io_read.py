@@ -192,6 +192,14 @@ def test_xlsx_with_title_rows(tmp_path: Path) -> None:
     assert got.geometry.iloc[1].equals(shapely.Point(113.80, 34.25))
 
 
+def test_sparse_header_is_not_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("lon,lat,,,\n113.7,34.2,a,b,c\n", encoding="utf-8")
+    got = read_layer(path, to_crs=None)
+    assert len(got) == 1
+    assert got.geometry.iloc[0].equals(shapely.Point(113.7, 34.2))
+
+
 def test_csv_with_title_row(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text("长葛市消防站一览\nname;lon;lat\n城区站;113.77;34.22\n", encoding="utf-8")

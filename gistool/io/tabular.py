@@ -86,15 +86,21 @@ _TITLE_SCAN: Final[int] = 10
 def _title_rows(first: pd.DataFrame) -> int:
     """Number of title lines above the header (e.g. a merged "长葛市企业名录" row).
 
-    ``first`` holds the first rows read without a header. The header is the
-    first row filled in at least 80 % of the widest row's cells; government
-    spreadsheets often put a title and a date line above it.
+    ``first`` holds the first rows read without a header. Government
+    spreadsheets often put a title and a date line above the header. The
+    header is the first line naming a coordinate column; failing that, leading
+    rows that fill at most two cells of a wider table are skipped.
     """
     if first.empty:
         return 0
+    names = {*LON_NAMES, *LAT_NAMES, *X_NAMES, *Y_NAMES, *WKT_NAMES}
+    for i, row in enumerate(first.itertuples(index=False)):
+        if any(isinstance(v, str) and v.strip().lower() in names for v in row):
+            return i  # the first line naming a coordinate column is the header
     filled = first.notna().sum(axis=1).to_numpy()
-    need = 0.8 * filled.max()
-    return int(np.flatnonzero(filled >= need)[0]) if filled[0] < need else 0
+    # a title line fills at most two cells ("填报单位：…", "日期：…") of a wider table
+    title = (filled <= 2) & (filled < 0.8 * filled.max())
+    return int(np.argmin(title)) if title[0] and not title.all() else 0
 
 
 def _read_csv(path: Path, enc: str, dtype: Any, lenient: bool) -> pd.DataFrame:
