@@ -254,7 +254,8 @@ def make_rivers(
     the boundary buffered by 150 m (and inside the DEM grid), so it may run
     slightly beyond the outline. Rivers flow downhill once
     :func:`carve_valleys` has cut their beds into the DEM; a river drawn
-    uphill on ``dem`` (start lower than end by more than 5 m) is reversed.
+    uphill on ``dem`` (start lower than end by more than 5 m) is reversed,
+    unless it is a tributary (it must end on its parent).
 
     Parameters
     ----------
@@ -299,7 +300,7 @@ def make_rivers(
             continue
         rows, cols = rowcol(transform, vertices[:, 0], vertices[:, 1])
         z = dem[rows, cols]
-        if z[:50].mean() < z[-50:].mean() - 5.0:
+        if spec.tributary_of is None and z[:50].mean() < z[-50:].mean() - 5.0:
             vertices = vertices[::-1]
         done[spec.name] = vertices
         names.append(spec.name)
