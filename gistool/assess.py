@@ -1,29 +1,31 @@
 """Risk assessment of a study area: ``assess_risk(data) -> RiskResult`` (DESIGN §3–4).
 
-The sequence, each step a plain function callable alone:
+The sequence, each step a plain function callable alone (the pipeline's
+stages call the same functions):
 
-1. **units** — townships, villages and the grid
-   (:func:`gistool.units.make_grid_units`);
-2. **population pieces** — grid × village intersections carrying population
-   (:func:`gistool.units.population_pieces`), shared by every level: unit
-   population and rural share are group sums, piece points are the rescue
-   targets;
-3. **rescue minutes** — one travel-time solve for all pieces and enterprises
-   (:func:`rescue_minutes`: road network under the flood scenario via
-   :func:`gistool.capacity.network_minutes`, else the straight-line fallback
-   :func:`gistool.capacity.straight_line_minutes`);
-4. **enterprise sites** — four-colour list (:func:`gistool.enterprise.four_colour`),
-   whose site facts (100-year depth, high zone) feed vulnerability;
-5. **indicators per level** (:func:`level_indicators`) — H
-   (:func:`gistool.hazard.hazard_indicators`, each unit layer rasterised once
-   per flood grid and reused for every return period), E and V
-   (:mod:`gistool.exposure`), C (:func:`gistool.capacity.capacity_index`);
-6. **weights** (:func:`factor_weights`) — AHP from :data:`DEFAULT_AHP_MATRIX`
-   (default), entropy or explicit (:mod:`gistool.risk`);
-7. **index, levels, ranks** per level (:func:`score_level`) —
-   :func:`gistool.risk.normalize`, :func:`gistool.risk.composite_index`,
-   :func:`gistool.classify.add_levels`, rank, driver and level stability;
-8. **zones** from the classified grid.
+1. **units** — the grid (:func:`gistool.units.make_grid_units`) and the
+   grid × village population pieces (:func:`gistool.units.population_pieces`),
+   shared by every level: unit population and rural share are group sums,
+   piece points are the rescue targets;
+2. **rescue minutes** — :func:`rescue_targets` (pieces, then enterprises),
+   one travel-time solve (:func:`rescue_minutes`: road network under the flood
+   scenario via :func:`gistool.capacity.network_minutes`, else the
+   straight-line fallback), then :func:`attach_rescue` (minutes and shelter
+   shares on the pieces);
+3. **enterprises** — :func:`enterprise_list`: the four-colour list
+   (:func:`gistool.enterprise.four_colour`), whose site facts (100-year depth,
+   high zone) feed vulnerability;
+4. **flood overlay** — :func:`flood_fractions_by_level`: each flood raster
+   read once; grid by block sums, villages by one exact coverage per raster
+   grid, townships summed from the villages that tile them;
+5. **indicators, weights, scores** — :func:`score_levels`: per level
+   :func:`level_indicators` (H :mod:`gistool.hazard`, E and V
+   :mod:`gistool.exposure`, C :mod:`gistool.capacity`), :func:`factor_weights`
+   (AHP from :data:`DEFAULT_AHP_MATRIX` by default, entropy or explicit), and
+   per level :func:`score_level` (normalise, composite index, five levels,
+   rank, driver, level stability);
+6. **zones** from the classified grid (:func:`gistool.zoning.make_zones`);
+7. :func:`reachability_table` — the per-target minutes returned with the result.
 
 All thresholds and weights live in :class:`AssessParams`.
 """
@@ -51,10 +53,17 @@ __all__ = [
     "AssessParams",
     "RiskResult",
     "assess_risk",
+    "attach_rescue",
+    "enterprise_list",
     "factor_weights",
+    "flood_fractions_by_level",
     "level_indicators",
+    "reachability_table",
     "rescue_minutes",
+    "rescue_targets",
     "score_level",
+    "score_levels",
+    "unit_levels",
 ]
 
 logger = logging.getLogger(__name__)
@@ -794,6 +803,192 @@ def _check_data(data: StudyArea) -> None:
             raise SchemaError(msg)
 
 
+def rescue_targets(data: StudyArea, pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """All rescue targets in one point layer: population pieces first, then enterprises."""
+    geoms = [pieces.geometry]
+    if data.enterprises is not None and len(data.enterprises):
+        geoms.append(data.enterprises.geometry)
+    return gpd.GeoDataFrame(geometry=pd.concat(geoms, ignore_index=True), crs=data.crs)
+
+
+def attach_rescue(
+    pieces: gpd.GeoDataFrame,
+    minutes: pd.DataFrame,
+    facilities: gpd.GeoDataFrame | None,
+    params: CapacityParams | None = None,
+) -> gpd.GeoDataFrame:
+    """Pieces with ``minutes_normal``, ``minutes_flood`` (the first ``len(pieces)``
+    rows of ``minutes``) and ``shelter_share`` (:func:`gistool.capacity.shelter_share`)."""
+    from gistool.capacity import shelter_share
+
+    p = params or CapacityParams()
+    out = pieces.copy()
+    n_p = len(out)
+    out["minutes_normal"] = minutes["minutes_normal"].to_numpy()[:n_p]
+    out["minutes_flood"] = minutes["minutes_flood"].to_numpy()[:n_p]
+    out["shelter_share"] = shelter_share(
+        out,
+        facilities,
+        population=out["population"],
+        max_distance_m=p.shelter_max_distance_m,
+    )
+    return out
+
+
+def enterprise_list(
+    data: StudyArea,
+    minutes: pd.DataFrame | None,
+    params: AssessParams | None = None,
+    *,
+    depth_raster: Any = None,
+) -> tuple[gpd.GeoDataFrame | None, np.ndarray | None, Any]:
+    """Four-colour list of the enterprises and their exposed-site flags.
+
+    Parameters
+    ----------
+    data
+        The study area.
+    minutes
+        Per-enterprise rescue minutes (``minutes_normal``, ``minutes_flood``,
+        ``facility_id``), one row per enterprise in order, or ``None``.
+    params
+        Parameters.
+    depth_raster
+        The four-colour return period's depth raster, already read
+        (``(array, RasterGrid, nodata)``); default: read from ``data``.
+
+    Returns
+    -------
+    tuple
+        ``(four_colour_list or None, exposed_site or None, FourColourRules)``;
+        ``exposed_site`` = 100-year depth ≥ ``vulnerability.site_depth_m`` or
+        inside a high-susceptibility zone (feeds V).
+    """
+    from gistool.enterprise import FourColourRules, four_colour
+
+    p = params or AssessParams()
+    fc = p.four_colour
+    rules = FourColourRules.with_thresholds(
+        flood_depth_m=fc.flood_depth_m,
+        hazard_point_m=fc.hazard_point_m,
+        access_minutes=fc.access_minutes,
+    )
+    ent = data.enterprises
+    if ent is None or len(ent) == 0:
+        return None, None, rules
+    if depth_raster is None:
+        _, depth_raster = _scenario_raster(data, fc.return_period)
+    acc = None if minutes is None else minutes["minutes_flood"].to_numpy()
+    enterprises = four_colour(
+        ent,
+        flood_depth_100=depth_raster,
+        geohazard_zones=data.geohazard_zones,
+        geohazard_points=data.geohazard_points,
+        access_minutes=acc,
+        rules=rules,
+    )
+    if minutes is not None:
+        enterprises["access_minutes_normal"] = minutes["minutes_normal"].to_numpy()
+        enterprises["rescue_facility_id"] = minutes["facility_id"].to_numpy()
+    depth = np.nan_to_num(enterprises["flood_depth_100"].to_numpy(float), nan=0.0)
+    exposed = (depth >= p.vulnerability.site_depth_m) | enterprises["in_high_zone"].to_numpy(bool)
+    return enterprises, exposed, rules
+
+
+def unit_levels(
+    data: StudyArea, grid: gpd.GeoDataFrame, pieces: gpd.GeoDataFrame
+) -> dict[str, tuple[gpd.GeoDataFrame, np.ndarray]]:
+    """The three unit layers (villages first) with the position of each piece in each."""
+    return {
+        "villages": (
+            data.villages,
+            _group_positions(pieces["village_code"], data.villages["code"]),
+        ),
+        "townships": (
+            data.townships,
+            _group_positions(pieces["township_code"], data.townships["code"]),
+        ),
+        "grid": (grid, _group_positions(pieces["cell_id"], grid["cell_id"])),
+    }
+
+
+def score_levels(
+    data: StudyArea,
+    grid: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    fractions: Mapping[str, Mapping[int, pd.DataFrame]],
+    *,
+    enterprises: gpd.GeoDataFrame | None = None,
+    exposed: np.ndarray | None = None,
+    params: AssessParams | None = None,
+) -> tuple[dict[str, gpd.GeoDataFrame], pd.Series, Any]:
+    """Indicators, weights and scores of the three unit layers.
+
+    :func:`level_indicators` per layer, :func:`factor_weights` on the
+    villages, :func:`score_level` per layer; the enterprises (modified in
+    place) get their ``village_code`` and ``village_risk_level``.
+
+    Returns
+    -------
+    tuple
+        ``({"villages": …, "townships": …, "grid": …}, weights, ahp_or_None)``.
+    """
+    from gistool.hazard import assign_points
+
+    p = params or AssessParams()
+    ind: dict[str, gpd.GeoDataFrame] = {}
+    for name, (units, pos) in unit_levels(data, grid, pieces).items():
+        ind[name] = level_indicators(
+            units,
+            data=data,
+            pieces=pieces,
+            piece_positions=pos,
+            enterprises=enterprises,
+            exposed_site=exposed,
+            flood_fractions=dict(fractions.get(name) or {}) or None,
+            params=p,
+        )
+    weights, ahp = factor_weights(ind["villages"], p.weighting)
+    scored = {name: score_level(gdf, weights, params=p) for name, gdf in ind.items()}
+    if enterprises is not None:
+        vpos = assign_points(enterprises, scored["villages"])
+        codes = scored["villages"]["code"].astype(str).to_numpy()
+        lv = scored["villages"]["risk_level"].to_numpy()
+        enterprises["village_code"] = np.where(vpos >= 0, codes[np.maximum(vpos, 0)], None)
+        enterprises["village_risk_level"] = np.where(vpos >= 0, lv[np.maximum(vpos, 0)], 0)
+    return scored, weights, ahp
+
+
+def reachability_table(
+    targets: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame | None,
+    minutes: pd.DataFrame,
+    source: str,
+) -> gpd.GeoDataFrame:
+    """One row per rescue target: type, id, population, nearest facility, minutes.
+
+    ``target_id`` is ``"<village code>/<cell id>"`` for population pieces and
+    the enterprise ``id``; ``isolated_flood`` marks targets reachable
+    normally but not under the flood.
+    """
+    n_p = len(pieces)
+    reach = targets.copy()
+    reach["target_type"] = ["population"] * n_p + ["enterprise"] * (len(targets) - n_p)
+    ids = list(pieces["village_code"].astype(str) + "/" + pieces["cell_id"].astype(str))
+    if enterprises is not None:
+        ids += list(enterprises["id"].astype(str))
+    reach["target_id"] = ids
+    reach["population"] = np.r_[pieces["population"].to_numpy(), np.zeros(len(targets) - n_p)]
+    for col in ("facility_id", "kind", "minutes_normal", "minutes_flood"):
+        reach[col] = minutes[col].to_numpy()
+    reach["isolated_flood"] = np.isfinite(reach["minutes_normal"]) & ~np.isfinite(
+        reach["minutes_flood"]
+    )
+    reach["source"] = source
+    return reach
+
+
 def assess_risk(
     data: StudyArea,
     config: AssessParams | Mapping[str, Any] | None = None,
@@ -804,7 +999,10 @@ def assess_risk(
     """Assess hazard, exposure, vulnerability, capacity and risk of a study area.
 
     The sequence is in the module docstring; every step is a function of its
-    own. The composite index per unit is
+    own (:func:`rescue_targets`, :func:`rescue_minutes`, :func:`attach_rescue`,
+    :func:`enterprise_list`, :func:`flood_fractions_by_level`,
+    :func:`score_levels`, :func:`reachability_table`). The composite index per
+    unit is
 
     ``R = Π_k max(x'_k, 0.01)^{w_k}``, k ∈ {H, E, V, 1−C}
 
@@ -827,13 +1025,13 @@ def assess_risk(
     -------
     RiskResult
     """
-    from gistool.enterprise import FourColourRules, four_colour
+    from gistool.hazard import read_raster
     from gistool.units import make_grid_units, population_pieces
 
     params = AssessParams.from_any(config)
     _check_data(data)
     timings: dict[str, float] = {}
-    stages = ["units", "rescue", "enterprises", "indicators", "scoring", "zones"]
+    stages = ["units", "rescue", "enterprises", "indicators", "zones"]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -856,124 +1054,40 @@ def assess_risk(
     tick("units")
 
     # 3. rescue minutes for pieces and enterprises, one solve
-    ent = data.enterprises if data.enterprises is not None and len(data.enterprises) else None
-    tgt_geoms = [pieces.geometry]
-    if ent is not None:
-        tgt_geoms.append(ent.geometry)
-    targets = gpd.GeoDataFrame(geometry=pd.concat(tgt_geoms, ignore_index=True), crs=data.crs)
+    targets = rescue_targets(data, pieces)
     minutes, source = rescue_minutes(data, targets, network=network, params=params.capacity)
-    n_p = len(pieces)
-    pieces["minutes_normal"] = minutes["minutes_normal"].to_numpy()[:n_p]
-    pieces["minutes_flood"] = minutes["minutes_flood"].to_numpy()[:n_p]
-    from gistool.capacity import shelter_share
-
-    pieces["shelter_share"] = shelter_share(
-        pieces,
-        data.facilities,
-        population=pieces["population"],
-        max_distance_m=params.capacity.shelter_max_distance_m,
-    )
+    pieces = attach_rescue(pieces, minutes, data.facilities, params.capacity)
     tick("rescue")
 
-    from gistool.hazard import read_raster
-
+    # 4. enterprises: four-colour list and site facts (each raster read once)
     rasters = {T: read_raster(path) for T, path in sorted(data.flood_depth.items())}
-
-    # 4. enterprises: four-colour list and site facts
-    fc = params.four_colour
-    rules = FourColourRules.with_thresholds(
-        flood_depth_m=fc.flood_depth_m,
-        hazard_point_m=fc.hazard_point_m,
-        access_minutes=fc.access_minutes,
+    T4, _ = _scenario_raster(data, params.four_colour.return_period)
+    enterprises, exposed, rules = enterprise_list(
+        data,
+        minutes.iloc[len(pieces) :],
+        params,
+        depth_raster=rasters[T4] if T4 is not None else None,
     )
-    enterprises = None
-    exposed = None
-    if ent is not None:
-        T100, _ = _scenario_raster(data, fc.return_period)
-        d100 = rasters[T100] if T100 is not None else None
-        acc = minutes["minutes_flood"].to_numpy()[n_p:]
-        enterprises = four_colour(
-            ent,
-            flood_depth_100=d100,
-            geohazard_zones=data.geohazard_zones,
-            geohazard_points=data.geohazard_points,
-            access_minutes=acc,
-            rules=rules,
-        )
-        enterprises["access_minutes_normal"] = minutes["minutes_normal"].to_numpy()[n_p:]
-        enterprises["rescue_facility_id"] = minutes["facility_id"].to_numpy()[n_p:]
-        depth = np.nan_to_num(enterprises["flood_depth_100"].to_numpy(float), nan=0.0)
-        exposed = (depth >= params.vulnerability.site_depth_m) | enterprises[
-            "in_high_zone"
-        ].to_numpy(bool)
     tick("enterprises")
 
-    # 5. indicators per level (villages first: entropy weights use them)
-    levels = {
-        "villages": (
-            data.villages,
-            _group_positions(pieces["village_code"], data.villages["code"]),
-        ),
-        "townships": (
-            data.townships,
-            _group_positions(pieces["township_code"], data.townships["code"]),
-        ),
-        "grid": (grid, _group_positions(pieces["cell_id"], grid["cell_id"])),
-    }
+    # 5–7. flood fractions, indicators, weights, index, levels, ranks
+    levels = unit_levels(data, grid, pieces)
     fractions = flood_fractions_by_level(
         data,
         {name: units for name, (units, _) in levels.items()},
         breaks=params.hazard.depth_breaks,
         rasters=rasters,
     )
-    ind: dict[str, gpd.GeoDataFrame] = {}
-    for name, (units, pos) in levels.items():
-        ind[name] = level_indicators(
-            units,
-            data=data,
-            pieces=pieces,
-            piece_positions=pos,
-            enterprises=enterprises,
-            exposed_site=exposed,
-            flood_fractions=fractions[name] or None,
-            params=params,
-        )
+    scored, weights, ahp = score_levels(
+        data, grid, pieces, fractions, enterprises=enterprises, exposed=exposed, params=params
+    )
     tick("indicators")
-
-    # 6. weights; 7. index, levels, ranks
-    weights, ahp = factor_weights(ind["villages"], params.weighting)
-    scored = {name: score_level(gdf, weights, params=params) for name, gdf in ind.items()}
-
-    if enterprises is not None:
-        from gistool.hazard import assign_points
-
-        vpos = assign_points(enterprises, scored["villages"])
-        codes = scored["villages"]["code"].astype(str).to_numpy()
-        lv = scored["villages"]["risk_level"].to_numpy()
-        enterprises["village_code"] = np.where(vpos >= 0, codes[np.maximum(vpos, 0)], None)
-        enterprises["village_risk_level"] = np.where(vpos >= 0, lv[np.maximum(vpos, 0)], 0)
-
-    tick("scoring")
 
     # 8. zones
     zones = _zones(scored["grid"], params)
     tick("zones")
     if bar is not None:
         bar.close()
-
-    reach = targets.copy()
-    reach["target_type"] = ["population"] * n_p + ["enterprise"] * (len(targets) - n_p)
-    ids = list(pieces["village_code"].astype(str) + "/" + pieces["cell_id"].astype(str))
-    if enterprises is not None:
-        ids += list(enterprises["id"].astype(str))
-    reach["target_id"] = ids
-    reach["population"] = np.r_[pieces["population"].to_numpy(), np.zeros(len(targets) - n_p)]
-    for col in ("facility_id", "kind", "minutes_normal", "minutes_flood"):
-        reach[col] = minutes[col].to_numpy()
-    reach["isolated_flood"] = np.isfinite(reach["minutes_normal"]) & ~np.isfinite(
-        reach["minutes_flood"]
-    )
-    reach["source"] = source
     timings["total"] = float(sum(timings.values()))
     return RiskResult(
         townships=scored["townships"],
@@ -985,6 +1099,6 @@ def assess_risk(
         ahp=ahp,
         rules=rules.table(),
         params=params,
-        reachability=reach,
+        reachability=reachability_table(targets, pieces, enterprises, minutes, source),
         timings=timings,
     )
