@@ -13,7 +13,7 @@ such meaning and is refused without ``crs=``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -103,7 +103,9 @@ def _title_rows(first: pd.DataFrame) -> int:
     return int(np.argmin(title)) if title[0] and not title.all() else 0
 
 
-def _read_csv(path: Path, enc: str, dtype: Any, lenient: bool) -> pd.DataFrame:
+def _read_csv(
+    path: Path, enc: str, dtype: Callable[[list[Any]], dict[Any, type]], lenient: bool
+) -> pd.DataFrame:
     import pandas as pd
 
     sep = _sniff_sep(path, enc)
@@ -148,7 +150,10 @@ def read_table_frame(
     text_cols = set(_TEXT_COLUMNS)
     if columns:
         text_cols |= {src for src, dst in columns.items() if dst in _TEXT_COLUMNS}
-    dtype: Any = lambda names: {c: str for c in names if str(c) in text_cols}  # noqa: E731
+
+    def dtype(names: list[Any]) -> dict[Any, type]:
+        return {c: str for c in names if str(c) in text_cols}
+
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         enc, how = "utf-8", "XLSX is Unicode"
