@@ -277,3 +277,22 @@ def test_chunked_reduction_agrees(tif, monkeypatch, chunk):
     ref = zonal_stats(units, tif, ("count",), **kw)
     monkeypatch.setattr(zonal, "CHUNK_CELLS", chunk)
     pd.testing.assert_frame_equal(zonal_stats(units, tif, ("count",), **kw), ref)
+
+
+@pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")  # rasterstats
+def test_centre_with_sliver_overlaps_equals_rasterstats(tif):
+    """Neighbours overlapping by 1e-7 m slivers (common in real layers) stay exact."""
+    from rasterstats import zonal_stats as rs_zonal
+
+    x0, y1 = 500_000.0, 3_800_200.0
+    cut = [(x0 + 3.3, y1 - 3.1), (x0 + 97.7, y1 - 181.9)]
+    left = shapely.Polygon([(x0 + 3.3, y1 - 3.1), *cut[1:], (x0 + 1, y1 - 190)])
+    right = shapely.Polygon([*cut, (x0 + 190, y1 - 120)]).buffer(1e-7, join_style="mitre")
+    # a third unit overlapping the second for real, holding cell centres
+    third = shapely.box(x0 + 60, y1 - 120, x0 + 120, y1 - 60)
+    units = gpd.GeoDataFrame(geometry=[left, right, third], crs=CRS)
+    ours = zonal_stats(units, tif, ("count", "sum", "min", "max"), coverage="centre")
+    ref = pd.DataFrame(rs_zonal(list(units.geometry), tif, stats=["count", "sum", "min", "max"]))
+    np.testing.assert_array_equal(ours["count"], ref["count"])
+    np.testing.assert_allclose(ours["sum"], ref["sum"], rtol=1e-6)
+    np.testing.assert_array_equal(ours["max"], ref["max"])

@@ -203,81 +203,92 @@ def _stack(parts: list[tuple[np.ndarray, ...]], n: int) -> tuple[np.ndarray, ...
     return tuple(np.concatenate([p[i] for p in parts]) for i in range(n))
 
 
+def _overlapping(geoms: np.ndarray, todo: np.ndarray, grid: RasterGrid) -> np.ndarray:
+    """Positions (among ``todo``) of units sharing a cell centre with another unit.
+
+    Candidates are pairs whose interiors meet (DE-9IM ``T********``); real layers
+    often have slivers of 1e-7 m² between neighbours, so a pair only counts if
+    a cell centre lies in (or on the edge of) the intersection.
+    """
+    from rasterio import features
+
+    g = geoms[todo]
+    i, j = shapely.STRtree(g).query(g, predicate="intersects")
+    pair = i < j
+    i, j = i[pair], j[pair]
+    inner = shapely.relate_pattern(g[i], g[j], "T********")
+    i, j = i[inner], j[inner]
+    if i.size == 0:
+        return np.empty(0, dtype=np.int64)
+    slivers = shapely.intersection(g[i], g[j])
+    t = grid.transform
+    shared = np.zeros(i.size, dtype=bool)
+    for k, sliver in enumerate(slivers):  # loops over overlapping pairs only
+        win = grid.window_for(shapely.bounds(sliver))
+        if win is None or shapely.is_empty(sliver):
+            continue
+        r0, c0, h, ww = win
+        touched = features.rasterize(
+            [(sliver, 1)], out_shape=(h, ww), transform=t @ Affine.translation(c0, r0),
+            fill=0, dtype="uint8", all_touched=True,
+        )
+        rr, cc = np.nonzero(touched)
+        xs, ys = grid.cell_centres(rr + r0, cc + c0)
+        shared[k] = shapely.intersects_xy(sliver, xs, ys).any()
+    return np.unique(np.concatenate([i[shared], j[shared]]))
+
+
 def _centre(geoms: np.ndarray, grid: RasterGrid, block_cells: int | None) -> Coverage:
     """Cell-centre coverage from GDAL's rasteriser (``all_touched=False``).
 
-    All units are burnt at once as labels, block by block; where units overlap
-    (some cell centre claimed twice) each overlapping unit is rasterised alone.
+    Units that share no cell centre with another unit are burnt at once as
+    labels, row block by row block (a cell centre on a shared edge goes to one
+    side only); each unit whose overlap with another holds a cell centre is
+    rasterised alone on its window.
     """
     from rasterio import features
-    from rasterio.enums import MergeAlg
 
     from gistool.overlay._raster import BLOCK_CELLS
 
-    valid = np.flatnonzero(~shapely.is_empty(geoms) & ~shapely.is_missing(geoms))
+    todo = np.flatnonzero(~shapely.is_empty(geoms) & ~shapely.is_missing(geoms))
+    alone = np.zeros(todo.size, dtype=bool)
+    if todo.size:
+        alone[:] = True
+        alone[_overlapping(geoms, todo, grid)] = False
     w = grid.width
-    rows_per_block = max(1, (BLOCK_CELLS if block_cells is None else block_cells) // w)
     t = grid.transform
     run_parts = []
-    overlapped: set[int] = set()
-    for row0 in range(0, grid.height, rows_per_block):
+    together = todo[alone]
+    rows_per_block = max(1, (BLOCK_CELLS if block_cells is None else block_cells) // w)
+    gx0, _, gx1, gy1 = grid.bounds
+    dy = grid.res[1]
+    for row0 in range(0, grid.height if together.size else 0, rows_per_block):
         row1 = min(grid.height, row0 + rows_per_block)
-        btr = t @ Affine.translation(0, row0)
-        shape = (row1 - row0, w)
-        gx0, _, gx1, gy1 = grid.bounds
-        dy = grid.res[1]
         block_box = shapely.box(gx0, gy1 - row1 * dy, gx1, gy1 - row0 * dy)
-        bvalid = valid[shapely.intersects(geoms[valid], block_box)]
-        if bvalid.size == 0:
+        here = together[shapely.intersects(geoms[together], block_box)]
+        if here.size == 0:
             continue
-        pairs = [(geoms[i], int(i) + 1) for i in bvalid]
-        labels = features.rasterize(pairs, out_shape=shape, transform=btr, fill=0, dtype="int32")
-        counts = features.rasterize(
-            ((g, 1) for g, _ in pairs), out_shape=shape, transform=btr, fill=0,
-            dtype="int32", merge_alg=MergeAlg.add,
+        labels = features.rasterize(
+            zip(geoms[here], (here + 1).tolist(), strict=True), out_shape=(row1 - row0, w),
+            transform=t @ Affine.translation(0, row0), fill=0, dtype="int32",
+        ).reshape(-1)
+        local = np.flatnonzero(labels)
+        # cells ascend, so consecutive cells of one unit in one row form the runs
+        run_parts.append(_runs_from_cells(local + row0 * w, labels[local] - 1, w))
+    for i in todo[~alone]:
+        win = grid.window_for(shapely.bounds(geoms[i]))
+        if win is None:
+            continue
+        r0, c0, h, ww = win
+        mask = features.rasterize(
+            [(geoms[i], 1)], out_shape=(h, ww),
+            transform=t @ Affine.translation(c0, r0), fill=0, dtype="uint8",
         )
-        multi = counts > 1
-        if multi.any():
-            # every unit burnt into a multiply-claimed cell needs its own pass
-            hit = np.unique(labels[multi]) - 1
-            cands = shapely.STRtree(geoms[bvalid]).query(geoms[hit], predicate="intersects")
-            overlapped.update(int(i) for i in bvalid[np.unique(cands[1])])
-        flat = labels.ravel()
-        cells = np.flatnonzero(flat) + row0 * w
-        units = flat[cells - row0 * w] - 1
-        run_parts.append((cells, units))
-    if run_parts:
-        cells = np.concatenate([p[0] for p in run_parts])
-        units = np.concatenate([p[1] for p in run_parts]).astype(np.int32)
-    else:
-        cells, units = np.empty(0, np.int64), np.empty(0, np.int32)
-    if overlapped:
-        keep = ~np.isin(units, list(overlapped))
-        cells, units = cells[keep], units[keep]
-        extra_c, extra_u = [cells], [units]
-        for i in sorted(overlapped):  # only units that overlap another one
-            win = grid.window_for(shapely.bounds(geoms[i]))
-            if win is None:
-                continue
-            r0, c0, h, ww = win
-            mask = features.rasterize(
-                [(geoms[i], 1)], out_shape=(h, ww),
-                transform=t @ Affine.translation(c0, r0), fill=0, dtype="uint8",
-            )
-            rr, cc = np.nonzero(mask)
-            extra_c.append((rr + r0).astype(np.int64) * w + cc + c0)
-            extra_u.append(np.full(rr.size, i, dtype=np.int32))
-        cells = np.concatenate(extra_c)
-        units = np.concatenate(extra_u)
-        order = np.lexsort((cells, units))
-        cells, units = cells[order], units[order]
-    else:
-        order = np.lexsort((cells, units))
-        cells, units = cells[order], units[order]
+        rr, cc = np.nonzero(mask)
+        cells = (rr + r0).astype(np.int64) * w + cc + c0
+        run_parts.append(_runs_from_cells(cells, np.full(cells.size, i, dtype=np.int32), w))
     empty = (np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.float64))
-    return _sorted_coverage(
-        grid, len(geoms), "centre", _runs_from_cells(cells, units, w), empty
-    )
+    return _sorted_coverage(grid, len(geoms), "centre", _stack(run_parts, 3), empty)
 
 
 def _geometry_key(geoms: np.ndarray) -> str:
