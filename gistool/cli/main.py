@@ -56,8 +56,17 @@ def configure_logging(verbosity: int) -> None:
     level = {-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO}.get(
         max(verbosity, -2), logging.DEBUG
     )
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s", level=level)
-    logging.getLogger("gistool").setLevel(level)
+    # third-party loggers (pyogrio, rasterio, distributed) stay at WARNING; only ours follows -v/-q
+    logging.basicConfig(
+        format="%(levelname)s %(name)s: %(message)s", level=max(level, logging.WARNING)
+    )
+    gistool_logger = logging.getLogger("gistool")
+    gistool_logger.setLevel(level)
+    if level < logging.WARNING and not gistool_logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        gistool_logger.addHandler(handler)
+        gistool_logger.propagate = False
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
