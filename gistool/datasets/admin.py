@@ -284,15 +284,17 @@ def make_villages(
     Each township is tessellated by the Voronoi cells of its villages' sites
     (:func:`_village_sites`), warped (≤ 120 m) and cut to the township.
 
-    Population density follows an urban gradient,
+    Populations follow an urban gradient,
 
-    .. math:: \\rho_v = \\rho_{kind} \\, (1 + 4 e^{-d_v / 1.5\\,\\mathrm{km}})
-              \\, (1 + 8 e^{-D_v / 2.5\\,\\mathrm{km}}) \\, \\varepsilon_v,
+    .. math:: P_v \\propto \\kappa_v \\, (1 + 1.5 e^{-d_v / 1.5\\,\\mathrm{km}})
+              \\, (1 + 4 e^{-D_v / 2.5\\,\\mathrm{km}}) \\, \\varepsilon_v \\, A_v^{0.6},
 
     with :math:`d_v` the distance to the township seat, :math:`D_v` to the city
-    seat, :math:`\\rho_{居委会} = 3\\rho_{村委会}` and :math:`\\varepsilon_v`
-    log-normal (σ = 0.25); populations are :math:`\\rho_v` × area, rescaled to
+    seat, :math:`\\kappa = 2` for 居委会 and 1 for 村委会, :math:`\\varepsilon_v`
+    log-normal (σ = 0.25) and :math:`A_v` the area (a sub-linear power: a large
+    village is not proportionally more populous); rescaled to
     ``total_population`` and rounded by largest remainder so the sum is exact.
+    About 31 % live in the 4 subdistricts; a 村委会 has ~1,000 people.
 
     Parameters
     ----------
@@ -360,10 +362,10 @@ def _populations(
     seat_xy = shapely.get_coordinates(seats.loc[villages["township_code"], "geometry"].to_numpy())
     d_seat = np.hypot(*(centroid - seat_xy).T)
     d_city = np.hypot(*(centroid - city).T)
-    base = np.where(villages["kind"].to_numpy() == "居委会", 3.0, 1.0)
-    density = base * (1 + 4 * np.exp(-d_seat / 1_500)) * (1 + 8 * np.exp(-d_city / 2_500))
+    base = np.where(villages["kind"].to_numpy() == "居委会", 2.0, 1.0)
+    density = base * (1 + 1.5 * np.exp(-d_seat / 1_500)) * (1 + 4 * np.exp(-d_city / 2_500))
     density *= rng.lognormal(0.0, 0.25, len(villages))
-    raw = density * villages.area.to_numpy()
+    raw = density * villages.area.to_numpy() ** 0.6
     return largest_remainder(raw, total)
 
 
