@@ -159,6 +159,16 @@ def test_connected_and_sized(network: gpd.GeoDataFrame, setting) -> None:
     assert network.within(outline.buffer(35.0)).all()
 
 
+def test_ground_roads_meet_only_at_shared_nodes(network: gpd.GeoDataFrame) -> None:
+    ground = network.loc[~network["elevated"]].geometry.to_numpy()
+    tree = shapely.STRtree(ground)
+    a, _ = tree.query(ground, predicate="crosses")
+    assert len(a) == 0  # planar: a builder noding crossings adds nothing
+    # roads pass under the expressway and its bridges without meeting them
+    over = network.loc[network["elevated"]].geometry.to_numpy()
+    assert len(tree.query(over, predicate="crosses")[0]) > 0
+
+
 def test_every_village_near_a_road_node(network: gpd.GeoDataFrame, setting) -> None:
     villages = setting[2]
     _, _, xy = _node_ids(network)
