@@ -421,7 +421,9 @@ def rescue_minutes(
     ``False`` (a :class:`gistool.network.RoadGraph` given as ``network`` is
     reused, else one is built), with the flood scenario of
     ``params.flood_return_period`` applied (:func:`gistool.network.apply_flood`);
-    otherwise the straight-line fallback.
+    otherwise the straight-line fallback. A callable ``network`` is a
+    :class:`gistool.capacity.TravelTimeProvider`: called as
+    ``network(targets, facilities)``, it returns the table itself.
 
     Returns
     -------
@@ -432,6 +434,23 @@ def rescue_minutes(
     from gistool import capacity
 
     p = params or CapacityParams()
+    if callable(network):  # a TravelTimeProvider
+        tab = network(targets, data.facilities)
+        need = {"minutes_normal", "minutes_flood", "facility_id"}
+        if missing := need - set(tab.columns):
+            msg = f"the travel-time provider returned no {sorted(missing)} columns; add them"
+            raise ConfigError(msg)
+        if len(tab) != len(targets):
+            msg = (
+                f"the travel-time provider returned {len(tab)} rows for {len(targets)} "
+                "targets; return one row per target"
+            )
+            raise ConfigError(msg)
+        tab = pd.DataFrame(tab).reset_index(drop=True)
+        if "kind" not in tab.columns:
+            tab["kind"] = None
+        tab.index = targets.index
+        return tab, str(getattr(network, "__name__", "provider"))
     use_net = p.use_network and network is not False and data.roads is not None
     if use_net:
         from gistool.network import apply_flood, build_road_graph
@@ -1017,7 +1036,9 @@ def assess_risk(
         :class:`AssessParams`, a nested dict of the same keys, or ``None``.
     network
         A prebuilt :class:`gistool.network.RoadGraph` to reuse; ``None`` builds
-        one from ``data.roads``; ``False`` uses the straight-line fallback.
+        one from ``data.roads``; ``False`` uses the straight-line fallback; a
+        :class:`gistool.capacity.TravelTimeProvider` (callable) supplies the
+        per-target minutes itself.
     progress
         Show a progress bar over the stages.
 

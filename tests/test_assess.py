@@ -317,3 +317,29 @@ def test_three_units_on_a_road_network(three):
     assert (reach["minutes_flood"] == reach["minutes_normal"]).all()  # the road stays dry
     reused = assess_risk(three, CONFIG, network=build_road_graph(three.roads))
     pd.testing.assert_series_equal(r.villages["C"], reused.villages["C"])
+
+
+def test_travel_time_provider_is_swappable(three):
+    def flat_ten(targets, facilities):
+        return pd.DataFrame(
+            {
+                "facility_id": "F1",
+                "minutes_normal": 10.0,
+                "minutes_flood": 10.0 + targets.geometry.x / 100,
+            },
+            index=targets.index,
+        )
+
+    r = assess_risk(three, CONFIG, network=flat_ten)
+    assert set(r.reachability["source"]) == {"flat_ten"}
+    # village centres at x = 500, 1500, 2500 → 15, 25, 35 min under flood
+    assert r.villages["access_mean_min"].tolist() == pytest.approx([15.0, 25.0, 35.0])
+    # e4 (x = 2200) waits 32 min > 30 → raised; it is already 重大
+    assert r.enterprises["access_minutes_flood"].tolist() == pytest.approx([15.5, 21.5, 29.0, 32.0])
+    assert r.enterprises["raised_by"].iloc[3].endswith("超过30分钟")
+
+    def broken(targets, facilities):
+        return pd.DataFrame({"minutes": 1.0}, index=targets.index)
+
+    with pytest.raises(ConfigError, match="minutes_flood"):
+        assess_risk(three, CONFIG, network=broken)
