@@ -335,7 +335,9 @@ def make_enterprises(
         Columns ``id`` (``E000001``…), ``name``, ``category``, ``above_scale``,
         ``industrial`` (工业 enterprise; exactly 529 above-scale ones are),
         ``industry``, ``employees``, ``major_hazard``, ``credit_code``,
-        ``township_code``, point geometry; sorted by ``id``.
+        ``township_code``, point geometry; sorted by ``id``. ``employees`` is
+        log-normal (σ = 0.8) with median 120 (at least 20) for above-scale
+        enterprises and 8 (at least 1) for the others.
     """
     rng = np.random.default_rng(seed + 1)
     crs = boundary.crs
@@ -426,8 +428,8 @@ def make_enterprises(
 
     employees = np.where(
         above,
-        np.maximum(20, np.round(rng.lognormal(np.log(150.0), 0.8, n))),
-        np.maximum(1, np.round(rng.lognormal(np.log(12.0), 0.8, n))),
+        np.maximum(20, np.round(rng.lognormal(np.log(120.0), 0.8, n))),
+        np.maximum(1, np.round(rng.lognormal(np.log(8.0), 0.8, n))),
     ).astype(np.int64)
 
     # ids and credit codes follow position in a stable order (west to east bands)
