@@ -63,7 +63,8 @@ def test_sample_raster_refuses_bad_input(tmp_path):
         sample_raster(odd_units(), path)
 
 
-def test_point_in_units_equals_sjoin():
+@pytest.mark.parametrize("method", ["lookup", "tree", "auto"])
+def test_point_in_units_equals_sjoin(method):
     units = odd_units()  # includes overlapping units
     pts = random_points(5000)
     # add points exactly on unit boundaries and vertices
@@ -73,7 +74,7 @@ def test_point_in_units_equals_sjoin():
         geometry=shapely.points(verts), crs=CRS,
     )
     pts = pd.concat([pts, on_edge], ignore_index=True)
-    ours = point_in_units(pts, units)
+    ours = point_in_units(pts, units, method=method)
     joined = gpd.sjoin(pts, units.reset_index(drop=True), predicate="intersects", how="left")
     ref = joined.groupby(level=0)["index_right"].min().reindex(pts.index)
     ref = ref.fillna(-1).astype(np.int64).to_numpy()

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gistool.errors import GeometryError, SchemaError
+from gistool.errors import GeometryError, InputError, SchemaError
 from gistool.overlay._raster import RasterLike, open_raster
 from gistool.overlay.grid import RasterGrid, check_same_crs
 
-#: Cells of the label raster used to locate points in units.
+#: Most cells of the label raster used to locate points in units.
 LOOKUP_CELLS = 1 << 22
+#: From this many points on, ``point_in_units`` builds the label raster.
+LOOKUP_MIN_POINTS = 100_000
 
 _lookup_cache: OrderedDict[tuple, _Lookup] = OrderedDict()
 
@@ -154,30 +156,61 @@ class _Lookup:
         self.label = label
 
 
-def _lookup(units: gpd.GeoDataFrame | gpd.GeoSeries) -> _Lookup:
+def _lookup_key(geo: gpd.GeoSeries) -> tuple:
     from gistool.overlay.coverage import _geometry_key
 
-    geo = units.geometry if isinstance(units, gpd.GeoDataFrame) else units
     geoms = np.asarray(geo.values, dtype=object)
-    key = (_geometry_key(geoms), geo.crs.to_wkt() if geo.crs is not None else None)
+    return (_geometry_key(geoms), geo.crs.to_wkt() if geo.crs is not None else None)
+
+
+def _lookup(geo: gpd.GeoSeries) -> _Lookup:
+    key = _lookup_key(geo)
     hit = _lookup_cache.get(key)
     if hit is None:
-        hit = _lookup_cache[key] = _Lookup(geoms, geo.crs)
+        hit = _lookup_cache[key] = _Lookup(np.asarray(geo.values, dtype=object), geo.crs)
         while len(_lookup_cache) > 4:
             _lookup_cache.popitem(last=False)
     return hit
 
 
+def _first_hit(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Lowest tree position intersecting each point ``(x, y)``, or −1."""
+    first = np.full(x.size, -1, dtype=np.int64)
+    if x.size == 0:
+        return first
+    ip, iu = tree.query(shapely.points(x, y), predicate="intersects")
+    order = np.lexsort((iu, ip))
+    ip, iu = ip[order], iu[order]
+    keep = np.ones(ip.size, dtype=bool)
+    keep[1:] = ip[1:] != ip[:-1]
+    first[ip[keep]] = iu[keep]
+    return first
+
+
 def point_in_units(
-    points: gpd.GeoDataFrame | gpd.GeoSeries, units: gpd.GeoDataFrame | gpd.GeoSeries
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    units: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    method: Literal["auto", "lookup", "tree"] = "auto",
 ) -> np.ndarray:
     """Position (0-based row) of the unit holding each point, or −1.
 
     A point on a unit's boundary counts as inside (``intersects``); where units
     overlap or share the boundary the point lies on, the first unit wins.
-    Points are located on a label raster of the units (built once per unit
-    layer, cached); only points in cells crossed by a unit boundary are tested
-    exactly against the polygons.
+
+    Parameters
+    ----------
+    points
+        Point layer, in the units' CRS.
+    units
+        Polygon layer.
+    method
+        ``"lookup"``: points are located on a label raster of the units (built
+        once per unit layer and cached, ~1 s for 400 villages); only points in
+        cells crossed by a unit boundary are tested exactly against the
+        polygons. ``"tree"``: every point is tested with an STRtree query.
+        ``"auto"`` (default): the lookup when it is already cached or there
+        are at least ``LOOKUP_MIN_POINTS`` points, else the tree.
 
     Examples
     --------
@@ -188,7 +221,12 @@ def point_in_units(
     ...                     crs="EPSG:4547")
     >>> point_in_units(pts, units)
     array([ 0,  1,  0, -1])
+    >>> point_in_units(pts, units, method="lookup")
+    array([ 0,  1,  0, -1])
     """
+    if method not in ("auto", "lookup", "tree"):
+        msg = f"point_in_units method must be 'auto', 'lookup' or 'tree', not {method!r}"
+        raise InputError(msg)
     geo_u = units.geometry if isinstance(units, gpd.GeoDataFrame) else units
     geo_p = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     check_same_crs(geo_p.crs, geo_u.crs, "the point layer", "the unit layer")
@@ -196,10 +234,17 @@ def point_in_units(
     out = np.full(x.size, -1, dtype=np.int64)
     if len(geo_u) == 0 or x.size == 0:
         return out
-    lk = _lookup(units)
+    ok = np.isfinite(x)
+    if method == "auto":
+        cached = _lookup_key(geo_u) in _lookup_cache
+        method = "lookup" if cached or x.size >= LOOKUP_MIN_POINTS else "tree"
+    if method == "tree":
+        geoms = np.asarray(geo_u.values, dtype=object)
+        out[ok] = _first_hit(shapely.STRtree(geoms), x[ok], y[ok])
+        return out
+    lk = _lookup(geo_u)
     row, col = lk.grid.rowcol(x, y)
-    inside = (row >= 0) & (row < lk.grid.height) & (col >= 0) & (col < lk.grid.width)
-    inside &= np.isfinite(x)
+    inside = (row >= 0) & (row < lk.grid.height) & (col >= 0) & (col < lk.grid.width) & ok
     sel = np.flatnonzero(inside)
     lab = lk.label[row[sel] * lk.grid.width + col[sel]]
     # points on a cell edge may touch a unit boundary running along it: test them exactly
@@ -209,17 +254,7 @@ def point_in_units(
     lab = np.where((fx == np.floor(fx)) | (fy == np.floor(fy)), -2, lab)
     out[sel] = lab
     exact = sel[lab == -2]
-    if exact.size:
-        pts = shapely.points(x[exact], y[exact])
-        ip, iu = lk.tree.query(pts, predicate="intersects")
-        first = np.full(exact.size, -1, dtype=np.int64)
-        # keep the lowest unit index per point
-        order = np.lexsort((iu, ip))
-        ip, iu = ip[order], iu[order]
-        keep = np.ones(ip.size, dtype=bool)
-        keep[1:] = ip[1:] != ip[:-1]
-        first[ip[keep]] = iu[keep]
-        out[exact] = first
+    out[exact] = _first_hit(lk.tree, x[exact], y[exact])
     return out
 
 
