@@ -61,6 +61,8 @@ def test_sample_raster_refuses_bad_input(tmp_path):
         sample_raster(random_points(5).to_crs("EPSG:4326"), path)
     with pytest.raises(GeometryError, match="representative_point"):
         sample_raster(odd_units(), path)
+    with pytest.raises(InputError, match="none of the 5 points"):
+        sample_raster(random_points(5).translate(xoff=1e5), path)
 
 
 @pytest.mark.parametrize("method", ["lookup", "tree", "auto"])

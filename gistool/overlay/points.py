@@ -74,6 +74,11 @@ def sample_raster(
     numpy.ndarray
         One value per point, in the order of ``points``.
 
+    Raises
+    ------
+    InputError
+        If no point falls on the raster (usually a wrong area or CRS).
+
     Examples
     --------
     >>> import numpy as np, geopandas as gpd, shapely
@@ -93,6 +98,13 @@ def sample_raster(
         inside = (row >= 0) & (row < src.grid.height) & (col >= 0) & (col < src.grid.width)
         inside &= np.isfinite(x)
         if not inside.any():
+            if np.isfinite(x).any():
+                msg = (
+                    f"none of the {int(np.isfinite(x).sum())} points falls on raster "
+                    f"{src.name} (bounds {tuple(round(b) for b in src.grid.bounds)}); "
+                    "check that both cover the same area"
+                )
+                raise InputError(msg)
             return out
         sel = np.flatnonzero(inside)
         r, c = row[sel], col[sel]
