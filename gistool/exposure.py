@@ -23,10 +23,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from gistool.errors import SchemaError, describe_source
-from gistool.hazard import assign_points, minmax
+from gistool.hazard import assign_points, density_area_km2, minmax
 
 __all__ = [
     "CATEGORY_WEIGHTS",
@@ -188,12 +187,14 @@ def exposure_index(
     w_population: float = 0.5,
     w_enterprises: float = 0.35,
     w_employees: float = 0.15,
+    area_km2: Any = None,
 ) -> pd.DataFrame:
     """Exposure ``E = w_p·mm(pop/km²) + w_e·mm(Σ enterprise weight/km²) + w_m·mm(employees/km²)``.
 
-    Densities use the unit's area in km², so clipped grid cells and large
-    villages compare fairly; ``mm`` is min–max across the units (defaults
-    0.5 / 0.35 / 0.15).
+    Densities are per km² of :func:`gistool.hazard.density_area_km2` (the
+    unit's area; the nominal cell area for grid cells, so boundary slivers
+    are not inflated) unless ``area_km2`` is given; ``mm`` is min–max across
+    the units (defaults 0.5 / 0.35 / 0.15).
 
     Returns
     -------
@@ -201,7 +202,7 @@ def exposure_index(
         ``population``, ``pop_density``, ``enterprise_density``,
         ``employee_density`` and ``E``.
     """
-    area = shapely.area(units.geometry.to_numpy()) / 1e6
+    area = density_area_km2(units) if area_km2 is None else np.asarray(area_km2, float)
     pop = np.nan_to_num(np.asarray(population, dtype=float))
 
     def dens(x: Any) -> np.ndarray:

@@ -37,6 +37,7 @@ __all__ = [
     "assign_points",
     "combine_hazard",
     "combine_return_periods",
+    "density_area_km2",
     "flood_class_fractions",
     "flood_hazard",
     "geo_hazard",
@@ -489,13 +490,33 @@ def assign_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarr
     return out
 
 
-def geohazard_point_density(units: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None) -> np.ndarray:
+def density_area_km2(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Area (km²) that densities of a unit layer are taken over.
+
+    The unit's own area, except for grid cells from
+    :func:`gistool.units.make_grid_units`, which use the nominal cell area
+    (size²): a boundary sliver of a few m² holding one point would otherwise
+    get an absurd density and top the ranking.
+    """
+    size = units.attrs.get("grid_size") if "row" in units.columns else None
+    if size is not None:
+        return np.full(len(units), float(size) ** 2 / 1e6)
+    return _unit_area_m2(units) / 1e6
+
+
+def geohazard_point_density(
+    units: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame | None,
+    *,
+    area_km2: Any = None,
+) -> np.ndarray:
     """People-weighted density of geohazard points per unit (weight per km²).
 
     ``d = Σ_{points in unit} (1 + ln(1 + threatened_people)) / area_km2``
-    (:func:`geohazard_point_weights`).
+    (:func:`geohazard_point_weights`), with ``area_km2`` from
+    :func:`density_area_km2` unless given.
     """
-    area_km2 = _unit_area_m2(units) / 1e6
+    area_km2 = density_area_km2(units) if area_km2 is None else np.asarray(area_km2, float)
     if points is None or len(points) == 0:
         return np.zeros(len(units))
     pos = assign_points(points, units)

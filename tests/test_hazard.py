@@ -179,3 +179,22 @@ def test_grid_block_fractions_equal_exact_coverage(tmp_path, west, north):
     assert fast.columns.tolist() == exact.columns.tolist()
     np.testing.assert_allclose(fast.to_numpy(), exact.to_numpy(), atol=1e-9)
     assert fast["frac_wet"].max() > 0.5
+
+
+def test_grid_densities_use_the_nominal_cell_area():
+    from gistool.hazard import density_area_km2
+    from gistool.units import make_grid_units
+
+    # a 1000 × 510 m boundary: the northern row is a 10 m sliver
+    b = gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 510)], crs=CRS)
+    grid = make_grid_units(b, size=500)
+    assert density_area_km2(grid).tolist() == [0.25] * 4
+    pts = gpd.GeoDataFrame(
+        {"id": ["p"], "hazard_type": ["collapse"]}, geometry=[Point(100, 505)], crs=CRS
+    )
+    d = geohazard_point_density(grid, pts)
+    assert d.max() == pytest.approx(4.0)  # 1 point per 0.25 km², not per 0.005 km²
+    # other layers use their own area
+    assert density_area_km2(gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=CRS)).tolist() == [
+        1e-4
+    ]
