@@ -567,7 +567,9 @@ def hazard_indicators(
 ) -> pd.DataFrame:
     """All hazard indicators of one unit layer.
 
-    Runs :func:`flood_class_fractions` (unless ``fractions_by_T`` is given),
+    Runs :func:`flood_class_fractions` (:func:`grid_class_fractions` for a
+    grid from :func:`gistool.units.make_grid_units`; neither when
+    ``fractions_by_T`` is given),
     :func:`flood_hazard`, :func:`susceptibility_shares`,
     :func:`geohazard_point_density`, :func:`geo_hazard` and
     :func:`combine_hazard`.
@@ -586,6 +588,9 @@ def hazard_indicators(
 
             covs: dict[Any, Any] = {}
             for T, path in sorted(flood_depth.items()):
+                if _grid_geometry(units) is not None:  # grid cells: block sums
+                    fractions_by_T[T] = grid_class_fractions(units, path, breaks=breaks)
+                    continue
                 grid = overlay.RasterGrid.from_raster(path)
                 if grid.key() not in covs:  # rasterise the units once per grid
                     covs[grid.key()] = overlay.coverage(units, grid)

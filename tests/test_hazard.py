@@ -198,3 +198,15 @@ def test_grid_densities_use_the_nominal_cell_area():
     assert density_area_km2(gpd.GeoDataFrame(geometry=[box(0, 0, 10, 10)], crs=CRS)).tolist() == [
         1e-4
     ]
+
+
+def test_hazard_indicators_on_a_grid_match_exact_coverage(tmp_path):
+    from gistool.units import make_grid_units
+
+    rng = np.random.default_rng(11)
+    depth = rng.choice([0.0, 0.3, 0.8, 1.6, 2.4], size=(20, 30)).astype("float32")
+    path = write_raster(tmp_path / "g.tif", depth, x0=0.0, y1=2000.0, res=100.0)
+    grid = make_grid_units(gpd.GeoDataFrame(geometry=[box(0, 0, 2900, 1950)], crs=CRS))
+    fast = hazard_indicators(grid, flood_depth={100: path})
+    exact = hazard_indicators(grid, fractions_by_T={100: flood_class_fractions(grid, path)})
+    np.testing.assert_allclose(fast["H_flood"], exact["H_flood"], atol=1e-12)
