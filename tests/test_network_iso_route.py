@@ -14,13 +14,15 @@ from gistool.network import apply_flood, build_road_graph, isochrones, route, tr
 from gistool.network.route import routes
 
 
+@pytest.mark.parametrize("method", ["raster", "vector"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_isochrones_nested_and_contain_sources(seed):
+def test_isochrones_nested_and_contain_sources(seed, method):
     g = build_road_graph(random_roads(40, 60, seed=seed, oneway_share=0.3, extent=8000))
     rng = np.random.default_rng(seed)
     fac = points(rng.uniform(0, 8000, (4, 2)) + np.array([X0, Y0]),
                  kind=["fire_station", "fire_station", "hospital", "shelter"])
-    iso = isochrones(g, fac, minutes=(2, 5, 10, 15), buffer_m=50, max_distance=3000)
+    iso = isochrones(g, fac, minutes=(2, 5, 10, 15), buffer_m=50, max_distance=3000,
+                     method=method)
     assert set(iso["kind"]) == {"fire_station", "hospital", "shelter"}
     for kind, grp in iso.groupby("kind"):
         polys = grp.sort_values("minutes").geometry.to_numpy()
@@ -32,7 +34,8 @@ def test_isochrones_nested_and_contain_sources(seed):
             assert polys[0].buffer(1e-6).contains(p)
 
 
-def test_isochrone_partial_edge_length():
+@pytest.mark.parametrize(("method", "tol"), [("vector", 1e-6), ("raster", 2.0)])
+def test_isochrone_partial_edge_length(method, tol):
     # one 6 km county road (50 km/h = 833.3 m/min), source 1200 m from its west end
     import geopandas as gpd
     from shapely import LineString
@@ -41,12 +44,13 @@ def test_isochrone_partial_edge_length():
                              geometry=[LineString([(X0, Y0), (X0 + 6000, Y0)])], crs=g_crs())
     g = build_road_graph(roads)
     fac = points([(X0 + 1200, Y0)], kind=["fire_station"])
-    iso = isochrones(g, fac, minutes=(1, 2, 10), buffer_m=10)
+    iso = isochrones(g, fac, minutes=(1, 2, 10), buffer_m=10, method=method, cell_m=2)
     b = iso.geometry.bounds.to_numpy()
     m = 50_000 / 60
-    np.testing.assert_allclose(b[0, [0, 2]], [X0 + 1200 - m - 10, X0 + 1200 + m + 10])
-    np.testing.assert_allclose(b[1, [0, 2]], [X0 - 10, X0 + 1200 + 2 * m + 10])
-    np.testing.assert_allclose(b[2, [0, 2]], [X0 - 10, X0 + 6000 + 10])
+    kw = {"rtol": 0, "atol": tol}
+    np.testing.assert_allclose(b[0, [0, 2]], [X0 + 1200 - m - 10, X0 + 1200 + m + 10], **kw)
+    np.testing.assert_allclose(b[1, [0, 2]], [X0 - 10, X0 + 1200 + 2 * m + 10], **kw)
+    np.testing.assert_allclose(b[2, [0, 2]], [X0 - 10, X0 + 6000 + 10], **kw)
 
 
 def g_crs() -> str:
@@ -115,3 +119,13 @@ def test_routes_pairs():
     assert out["source_id"].tolist() == ["F1", "F2"]
     assert out["target_id"].tolist() == ["A", "B"]
     np.testing.assert_allclose(out["minutes"], [1.2, 2.4])
+
+
+def test_raster_isochrones_close_to_vector():
+    g = build_road_graph(random_roads(40, 60, seed=5, extent=8000))
+    fac = points([(X0 + 4000, Y0 + 4000)], kind=["fire_station"])
+    kw = {"minutes": (5, 10), "buffer_m": 100, "max_distance": 3000}
+    vec = isochrones(g, fac, method="vector", **kw).geometry.to_numpy()
+    ras = isochrones(g, fac, method="raster", cell_m=10, **kw).geometry.to_numpy()
+    for v, r in zip(vec, ras, strict=True):
+        assert v.symmetric_difference(r).area < 0.05 * v.area

@@ -47,6 +47,28 @@ def substrings(geoms: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
     return shapely.linestrings(xy[order], indices=pieces[order])
 
 
+def densify(geoms: np.ndarray, spacing: float) -> np.ndarray:
+    """Lines with vertices at most ``spacing`` apart (zero-length lines left as they are)."""
+    out = np.asarray(geoms, dtype=object).copy()
+    ok = shapely.length(out) > 0
+    out[ok] = shapely.segmentize(out[ok], spacing)
+    return out
+
+
+def vertex_fractions(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All vertices of lines, the line each belongs to and its fraction of the line's length."""
+    coords, idx = shapely.get_coordinates(geoms, return_index=True)
+    n = len(geoms)
+    counts = np.bincount(idx, minlength=n)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    cum = cum - cum[first][idx]
+    length = shapely.length(geoms)
+    frac = np.divide(cum, length[idx], out=np.zeros(len(cum)), where=length[idx] > 0)
+    return coords, idx, np.clip(frac, 0.0, 1.0)
+
+
 def arc_lookup(
     matrix: csr_array, arcs: np.ndarray, tails: np.ndarray, heads: np.ndarray
 ) -> np.ndarray:

@@ -59,6 +59,9 @@ def build_road_graph(
     Returns
     -------
     RoadGraph
+        Lines that collapse onto a single node (zero length after snapping) are
+        dropped; their count is in ``graph.meta["dropped_degenerate"]``. Nodes
+        no line uses any more stay, isolated.
 
     Examples
     --------
@@ -85,6 +88,13 @@ def build_road_graph(
     eu, ev = node_of_end[:n], node_of_end[n:]
     geoms = _move_endpoints(geoms, nx_[eu], ny_[eu], nx_[ev], ny_[ev])
     length = shapely.length(geoms)
+    # lines shorter than the tolerance collapse onto one node: they carry nothing
+    degenerate = (eu == ev) & (length == 0)
+    if degenerate.any():
+        keep = ~degenerate
+        geoms, length, eu, ev = geoms[keep], length[keep], eu[keep], ev[keep]
+        attrs = attrs[keep].reset_index(drop=True)
+        n = len(geoms)
     minutes = minutes_from_speed(length, attrs["speed_kmh"].to_numpy())
     oneway = attrs["oneway"].to_numpy(dtype=bool)
     edges = gpd.GeoDataFrame(
@@ -116,7 +126,11 @@ def build_road_graph(
         forward=np.concatenate([np.ones(n, bool), np.zeros(len(two), bool)]),
         edges=edges,
         crs=crs,
-        meta={"snap_tolerance": snap_tolerance, "node_crossings": node_crossings},
+        meta={
+            "snap_tolerance": snap_tolerance,
+            "node_crossings": node_crossings,
+            "dropped_degenerate": int(degenerate.sum()),
+        },
     )
 
 

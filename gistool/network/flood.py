@@ -12,6 +12,7 @@ import pyproj
 import shapely
 
 from gistool.errors import CRSError, InputError, describe_source
+from gistool.network._lines import densify as _densify
 from gistool.network.graph import RoadGraph
 
 __all__ = ["FloodResult", "apply_flood", "sample_edge_depth"]
@@ -79,11 +80,11 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
             cx, cy = t @ (ds.width / 2, ds.height / 2)
             (x0, x1), (y0, y1) = back.transform([cx, cx + cell], [cy, cy + cell])
             cell_m = min(abs(x1 - x0), abs(y1 - y0))
-            dense = shapely.segmentize(geoms, cell_m / 4.0)
+            dense = _densify(geoms, cell_m / 4.0)
             coords, idx = shapely.get_coordinates(dense, return_index=True)
             xs, ys = tr.transform(coords[:, 0], coords[:, 1])
         else:
-            dense = shapely.segmentize(geoms, cell / 2.0)
+            dense = _densify(geoms, cell / 2.0)
             coords, idx = shapely.get_coordinates(dense, return_index=True)
             xs, ys = coords[:, 0], coords[:, 1]
         n_edges = len(geoms)
