@@ -62,6 +62,7 @@ _SOURCE_FILES: Final[tuple[str, ...]] = (
     "changge.py",
     "admin.py",
     "points.py",
+    "facilities.py",
     "geohazards.py",
     "_tessellate.py",
     "terrain.py",
@@ -167,6 +168,7 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
         float32 array).
     """
     from gistool.datasets import admin, geohazards, hydro, points
+    from gistool.datasets.facilities import make_facilities
     from gistool.datasets.roads import make_roads
 
     t0 = time.perf_counter()
@@ -188,9 +190,7 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
     enterprises = points.make_enterprises(
         boundary, townships, villages=villages, exclude=exclude, seed=seed
     )
-    facilities = points.make_facilities(
-        boundary, townships, roads=roads, exclude=exclude, seed=seed
-    )
+    facilities = make_facilities(boundary, townships, roads=roads, exclude=exclude, seed=seed)
     zones = geohazards.make_geohazard_zones(dem, transform, boundary)
     hazard_points = geohazards.make_geohazard_points(
         dem, transform, boundary, villages, exclude=exclude, seed=seed
