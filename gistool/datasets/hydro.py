@@ -456,10 +456,34 @@ def carve_valleys(dem: np.ndarray, transform: Affine, rivers: gpd.GeoDataFrame) 
     numpy.ndarray
         A new float32 DEM; the input is not modified.
     """
+    return _carve(dem, rivers, _drainage(rivers, transform, dem.shape))
+
+
+@dataclass(frozen=True)
+class _Drainage:
+    """Rivers on the grid: river index per cell (−1 off the rivers), each river's
+    cells in flow order, and every cell's distance (m) to and row/col of its
+    nearest river cell."""
+
+    label: np.ndarray
+    cells: list[tuple[np.ndarray, np.ndarray]]
+    dist: np.ndarray
+    ir: np.ndarray
+    ic: np.ndarray
+
+
+def _drainage(rivers: gpd.GeoDataFrame, transform: Affine, shape: tuple[int, int]) -> _Drainage:
+    label, cells = _rasterise_rivers(rivers, transform, shape)
+    dist, ir, ic = _nearest_river(label, abs(transform.a))
+    return _Drainage(label, cells, dist, ir, ic)
+
+
+def _carve(dem: np.ndarray, rivers: gpd.GeoDataFrame, drainage: _Drainage) -> np.ndarray:
+    """:func:`carve_valleys` on precomputed drainage."""
     from scipy.ndimage import uniform_filter1d
 
     shape = dem.shape
-    label, cells = _rasterise_rivers(rivers, transform, shape)
+    label, cells = drainage.label, drainage.cells
     bed = np.full(shape, np.nan, dtype=np.float64)
     widths = _widths(rivers)
     for i, (r, c) in enumerate(cells):
@@ -472,7 +496,7 @@ def carve_valleys(dem: np.ndarray, transform: Affine, rivers: gpd.GeoDataFrame) 
             own = np.maximum(own, bed[r[-1], c[-1]])
         profile = np.minimum.accumulate(np.where(taken, bed[r, c], own))
         bed[r[~taken], c[~taken]] = profile[~taken]
-    dist, ir, ic = _nearest_river(label, abs(transform.a))
+    dist, ir, ic = drainage.dist, drainage.ir, drainage.ic
     near_bed = bed.astype(np.float32)[ir, ic]
     carved = np.minimum(dem, near_bed + _bank_height(dist, label[ir, ic], widths))
     on_river = label >= 0
@@ -581,25 +605,47 @@ def make_flood_depths(
     dict
         Return period → float32 depth array (0 where dry, −9999 outside the boundary).
     """
+    drainage = _drainage(rivers, transform, dem.shape)
+    return _flood(dem, transform, rivers, boundary, return_periods, ponding, drainage)
+
+
+def _flood(
+    dem: np.ndarray,
+    transform: Affine,
+    rivers: gpd.GeoDataFrame,
+    boundary: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries,
+    return_periods: tuple[int, ...],
+    ponding: bool,
+    drainage: _Drainage,
+) -> dict[int, np.ndarray]:
+    """:func:`make_flood_depths` on precomputed drainage."""
     from rasterio.features import geometry_mask
 
     shape = dem.shape
-    label, _ = _rasterise_rivers(rivers, transform, shape)
-    dist, ir, ic = _nearest_river(label, abs(transform.a))
-    hand = dem - dem[ir, ic]
-    near = label[ir, ic]
+    label, dist = drainage.label, drainage.dist
+    hand = dem - dem[drainage.ir, drainage.ic]
+    near = label[drainage.ir, drainage.ic]
     widths = _widths(rivers)
     outside = geometry_mask([boundary_geometry(boundary)], out_shape=shape, transform=transform)
-    valley_length = np.array([Valley(w).length for w in widths], dtype=np.float32)[near]
+    lengths = np.array([Valley(w).length for w in widths], dtype=np.float32)
+    stages = {
+        p: np.array([Valley(w).stage(p) for w in widths], dtype=np.float32) for p in return_periods
+    }
+    # only cells below the highest stage can flood from a river: work on those alone
+    top = max(float(v.max()) for v in stages.values())
+    idx = np.flatnonzero(((hand >= -1.0) & (hand < top)).ravel())
+    h_c, d_c, n_c = hand.ravel()[idx], dist.ravel()[idx], near.ravel()[idx]
     pond = pond_weight = None
     if ponding:
         pond, pond_weight = _ponding_inputs(dem, ~outside, dist)
     depths: dict[int, np.ndarray] = {}
     for period in sorted(return_periods):
-        stage = np.array([Valley(w).stage(period) for w in widths], dtype=np.float32)[near]
-        reach = 1.5 * valley_length * (period / 20.0) ** 0.3
-        depth = np.where(hand >= -1.0, stage - hand, 0.0) * np.exp(-((dist / reach) ** 2))
-        depth[depth < MIN_DEPTH] = 0.0
+        reach = 1.5 * lengths[n_c] * np.float32((period / 20.0) ** 0.3)
+        wet = (stages[period][n_c] - h_c) * np.exp(-((d_c / reach) ** 2))
+        wet[wet < MIN_DEPTH] = 0.0
+        depth = np.zeros(dem.size, dtype=np.float32)
+        depth[idx] = wet
+        depth = depth.reshape(shape)
         depth[~_connected_to_rivers(depth > 0.0, label >= 0)] = 0.0
         if pond is not None:
             still = np.maximum(pond - _ponding_threshold(period), 0.0) * pond_weight
@@ -619,7 +665,8 @@ def make_terrain(
     """DEM with carved valleys, rivers and flood depths, in one call.
 
     Runs :func:`~gistool.datasets.terrain.make_dem`, :func:`make_rivers`,
-    :func:`carve_valleys` and :func:`make_flood_depths`.
+    :func:`carve_valleys` and :func:`make_flood_depths` (with ponding), laying
+    the rivers on the grid once for both of the last two.
 
     Returns
     -------
@@ -628,6 +675,7 @@ def make_terrain(
     """
     dem0, transform = make_dem(boundary, seed=seed, res=res)
     rivers = make_rivers(dem0, transform, boundary, seed=seed)
-    dem = carve_valleys(dem0, transform, rivers)
-    floods = make_flood_depths(dem, transform, rivers, boundary, return_periods)
+    drainage = _drainage(rivers, transform, dem0.shape)  # shared by both steps
+    dem = _carve(dem0, rivers, drainage)
+    floods = _flood(dem, transform, rivers, boundary, return_periods, True, drainage)
     return dem, transform, rivers, floods
