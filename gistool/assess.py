@@ -313,7 +313,8 @@ class RiskResult:
     LAYERS = ("townships", "villages", "grid", "zones", "enterprises", "reachability")
 
     def summary(self) -> pd.DataFrame:
-        """Counts, area and population per risk level and layer, and enterprises per grade.
+        """Counts, area and population per risk level of each unit layer and of the
+        zones, and the number of enterprises per four-colour grade.
 
         Returns
         -------
@@ -338,6 +339,23 @@ class RiskResult:
                         "area_km2": float(area[m].sum()),
                         "population": float(pop[m].sum()),
                         "area_share": float(area[m].sum() / total) if total else 0.0,
+                    }
+                )
+        if self.zones is not None and len(self.zones):
+            z = self.zones
+            area = z["area_km2"].to_numpy(float)
+            pop = z["population"].to_numpy(float) if "population" in z else np.zeros(len(z))
+            for lvl, (zh, _, _) in RISK_LEVELS.items():
+                m = z["risk_level"].to_numpy() == lvl
+                rows.append(
+                    {
+                        "layer": "zones",
+                        "class": str(lvl),
+                        "class_name": zh,
+                        "n": int(m.sum()),
+                        "area_km2": float(area[m].sum()),
+                        "population": float(np.nansum(pop[m])),
+                        "area_share": float(area[m].sum() / area.sum()) if area.sum() else 0.0,
                     }
                 )
         if self.enterprises is not None:

@@ -188,6 +188,9 @@ def test_three_units_by_hand(three):
     assert r.zones.geometry.area.sum() == pytest.approx(r.grid.geometry.area.sum())
     s = r.summary()
     assert s.loc[s["layer"] == "villages", "n"].sum() == 3
+    zs = s[s["layer"] == "zones"]
+    assert zs["area_km2"].sum() == pytest.approx(3.0)
+    assert s.loc[s["layer"] == "enterprises", "n"].sum() == 4
     assert set(r.reachability["source"]) == {"straight_line"}
 
 
