@@ -223,12 +223,9 @@ def _grade_index(values: pd.Series) -> np.ndarray:
 
 
 def _as_bool(gdf: pd.DataFrame, col: str) -> np.ndarray:
-    if col not in gdf.columns:
-        return np.zeros(len(gdf), dtype=bool)
-    s = gdf[col]
-    if s.dtype == object:
-        s = s.map(lambda v: str(v).strip().lower() in {"true", "1", "yes", "y", "是", "t"})
-    return s.fillna(False).to_numpy(dtype=bool)
+    from gistool.exposure import as_bool
+
+    return as_bool(gdf[col] if col in gdf.columns else None, len(gdf))
 
 
 def four_colour(

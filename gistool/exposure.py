@@ -29,6 +29,7 @@ from gistool.hazard import assign_points, density_area_km2, minmax
 
 __all__ = [
     "CATEGORY_WEIGHTS",
+    "as_bool",
     "enterprise_sums",
     "enterprise_weights",
     "exposure_index",
@@ -48,19 +49,32 @@ CATEGORY_WEIGHTS: dict[str, float] = {
 }
 
 
-def _bool(values: Any, n: int) -> np.ndarray:
+#: Spellings read as true in flag columns (``above_scale``, ``major_hazard``).
+TRUE_WORDS: tuple[str, ...] = ("true", "t", "1", "yes", "y", "是")
+
+
+def as_bool(values: Any, n: int | None = None) -> np.ndarray:
+    """A flag column as booleans, vectorised; missing values are False.
+
+    Accepts booleans, numbers (non-zero = true) and text (:data:`TRUE_WORDS`,
+    case-insensitive). ``None`` gives ``n`` False values.
+
+    Examples
+    --------
+    >>> as_bool(["是", "否", None, "TRUE", 1]).tolist()
+    [True, False, False, True, True]
+    """
     if values is None:
-        return np.zeros(n, dtype=bool)
+        return np.zeros(n or 0, dtype=bool)
     s = pd.Series(values)
-    if s.dtype == object:
-        s = s.map(
-            lambda v: (
-                str(v).strip().lower() in {"true", "1", "yes", "y", "是", "t"}
-                if v is not None and v == v
-                else False
-            )
-        )
-    return s.fillna(False).to_numpy(dtype=bool)
+    if s.dtype == bool:
+        return s.to_numpy()
+    if pd.api.types.is_numeric_dtype(s) and s.dtype.name != "boolean":
+        return (s.fillna(0) != 0).to_numpy(dtype=bool)
+    if s.dtype.name == "boolean":
+        return s.fillna(False).to_numpy(dtype=bool)
+    txt = s.astype("string").str.strip().str.lower()
+    return txt.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)
 
 
 def enterprise_weights(
@@ -103,8 +117,8 @@ def enterprise_weights(
         raise SchemaError(msg)
     n = len(enterprises)
     base = cat.map(category_weights).to_numpy(dtype=float)
-    above = _bool(enterprises.get("above_scale"), n)
-    major = _bool(enterprises.get("major_hazard"), n)
+    above = as_bool(enterprises.get("above_scale"), n)
+    major = as_bool(enterprises.get("major_hazard"), n)
     return base * np.where(above, above_scale_factor, 1.0) + major_hazard_bonus * major
 
 

@@ -101,3 +101,17 @@ def test_vulnerability_by_hand_and_empty_units():
     assert v["V"].to_numpy() == pytest.approx([0.35, 0.7, 0.15])
     assert v["share_hazardous"].tolist() == [0.5, 1.0, 0.0]
     assert vulnerability_index(s)["V"].to_numpy() == pytest.approx([0.35, 0.4, 0.0])
+
+
+def test_as_bool_reads_flags_of_every_kind():
+    from gistool.exposure import as_bool
+
+    assert as_bool(pd.Series([True, None, False], dtype="boolean")).tolist() == [True, False, False]
+    assert as_bool([0.0, 2.0, np.nan]).tolist() == [False, True, False]
+    assert as_bool(pd.Series(["Y", " yes ", "no", "是"], dtype=object)).tolist() == [
+        True,
+        True,
+        False,
+        True,
+    ]
+    assert as_bool(None, 2).tolist() == [False, False]
