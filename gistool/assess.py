@@ -690,7 +690,8 @@ def score_level(
         kw["breaks"] = list(p.classification.breaks)
     cls = classify(out["risk_index"].to_numpy(float), k=len(RISK_LEVELS), **kw)
     out["risk_level"] = cls.levels
-    out["risk_level_name"] = [RISK_LEVELS[int(v)][0] for v in cls.levels]
+    names = np.array([""] + [RISK_LEVELS[k][0] for k in sorted(RISK_LEVELS)], dtype=object)
+    out["risk_level_name"] = names[np.asarray(cls.levels, dtype=np.int64)]
     out.attrs["risk_breaks"] = cls.breaks.tolist()
     out.attrs["risk_method"] = cls.method
     ranked = rank_units(out, weights=weights, directions={"C": -1})

@@ -102,7 +102,10 @@ def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.G
     keep = area > 0
     clipped, rows, cols, area = clipped[keep], rows[hit][keep], cols[hit][keep], area[keep]
     width = max(len(str(max(nrow - 1, 1))), len(str(max(ncol - 1, 1))), 2)
-    ids = [f"r{r:0{width}d}c{c:0{width}d}" for r, c in zip(rows, cols, strict=True)]
+    ids = np.char.add(
+        np.char.add("r", np.char.zfill(rows.astype(str), width)),
+        np.char.add("c", np.char.zfill(cols.astype(str), width)),
+    ).astype(object)
     out = gpd.GeoDataFrame(
         {
             "cell_id": ids,
