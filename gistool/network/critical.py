@@ -227,7 +227,7 @@ def downstream_weight(
     )
     score = np.zeros(graph.n_edges)
     ok = arc >= 0
-    np.maximum.at(score, arc_edge[ok], sub[child[ok]])
+    np.add.at(score, arc_edge[ok], sub[child[ok]])
     # a target's own edge carries it (and the same-edge source run)
     own = np.zeros(graph.n_edges)
     np.add.at(own, t_edge[reach], w[reach])

@@ -13,7 +13,7 @@ Two constructions, both nested by construction:
   with a disc of radius ``buffer_m`` gives, per cell, the earliest time of any
   road point within the buffer; each threshold's polygon is the cells at or
   under it, polygonised. Edges follow the grid (``cell_m``, default
-  ``buffer_m / 5``).
+  ``buffer_m / 4``).
 """
 
 
@@ -156,7 +156,7 @@ def isochrones(
     method
         ``"raster"`` (fast, grid-aligned edges) or ``"vector"`` (exact buffers).
     cell_m
-        Grid cell of the raster method (default ``buffer_m / 5``, enlarged so the
+        Grid cell of the raster method (default ``buffer_m / 4``, enlarged so the
         grid has at most ``max_cells`` cells).
     max_cells
         Memory bound of the raster method.
@@ -268,7 +268,7 @@ class _Grid:
     ) -> _Grid:
         geoms = graph.edges.geometry.to_numpy()
         x0, y0, x1, y1 = shapely.total_bounds(np.concatenate([geoms, pts]))
-        cell = float(cell_m) if cell_m else buffer_m / 5.0
+        cell = float(cell_m) if cell_m else buffer_m / 4.0
         pad = buffer_m + 2 * cell
         w, h = (x1 - x0) + 2 * pad, (y1 - y0) + 2 * pad
         cell = max(cell, float(np.sqrt(w * h / max_cells)))
@@ -358,12 +358,21 @@ class _Grid:
 
         if not mask.any():
             return shapely.Polygon()
-        polys = [
-            shapely.geometry.shape(geom)
+        rings = [
+            ring
             for geom, _ in features.shapes(
                 mask.astype(np.uint8), mask=mask, transform=self.transform, connectivity=4
             )
+            for ring in [geom["coordinates"]]
         ]
+        # vectorised construction: rings → linearrings → polygons (first ring = shell)
+        n_rings = [len(r) for r in rings]
+        flat = [np.asarray(c, dtype=float) for r in rings for c in r]
+        lengths = np.array([len(c) for c in flat])
+        lr = shapely.linearrings(
+            np.concatenate(flat), indices=np.repeat(np.arange(len(flat)), lengths)
+        )
+        polys = shapely.polygons(lr, indices=np.repeat(np.arange(len(rings)), n_rings))
         if len(polys) == 1:
             return polys[0]
-        return shapely.MultiPolygon(polys)
+        return shapely.multipolygons(polys)
