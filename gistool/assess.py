@@ -798,7 +798,10 @@ def flood_fractions_by_level(
     if "townships" in levels and "villages" in levels:
         nested = _nested_positions(levels["townships"], levels["villages"], "township_code")
     covs: dict[Any, Any] = {}
-    for name, units in levels.items():
+    # townships last: they may be summed from the villages
+    order = sorted(levels, key=lambda n: n == "townships" and nested is not None)
+    for name in order:
+        units = levels[name]
         for T, raster in rasters.items():
             if name == "grid" and "row" in units.columns:
                 out[name][T] = grid_class_fractions(units, raster, breaks=breaks)

@@ -346,3 +346,12 @@ def test_travel_time_provider_is_swappable(three):
 
     with pytest.raises(ConfigError, match="minutes_flood"):
         assess_risk(three, CONFIG, network=broken)
+
+
+def test_flood_fractions_by_level_any_order(three):
+    from gistool.assess import flood_fractions_by_level
+
+    a = flood_fractions_by_level(three, {"townships": three.townships, "villages": three.villages})
+    # townships equal their single village: summed from the villages
+    np.testing.assert_allclose(a["townships"][100].to_numpy(), a["villages"][100].to_numpy())
+    assert a["villages"][100]["frac_wet"].tolist() == pytest.approx([0.25, 0.6, 0.0])
