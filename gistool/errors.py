@@ -64,6 +64,10 @@ class ConsistencyWarning(GistoolWarning):
     """A pairwise comparison matrix is not consistent enough (CR > 0.1)."""
 
 
+class NetworkWarning(GistoolWarning):
+    """A road network serves an analysis only in part (a facility cut off from most targets)."""
+
+
 def describe_source(
     path: object = None, layer: str | None = None, column: str | None = None
 ) -> str:
