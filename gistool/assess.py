@@ -1010,8 +1010,9 @@ def reachability_table(
     """One row per rescue target: type, id, population, nearest facility, minutes.
 
     ``target_id`` is ``"<village code>/<cell id>"`` for population pieces and
-    the enterprise ``id``; ``isolated_flood`` marks targets reachable
-    normally but not under the flood.
+    the enterprise ``id``; ``delta`` = flood − normal minutes (NaN when either
+    is unreachable); ``isolated_flood`` marks targets reachable normally but
+    not under the flood.
     """
     n_p = len(pieces)
     reach = targets.copy()
@@ -1023,9 +1024,11 @@ def reachability_table(
     reach["population"] = np.r_[pieces["population"].to_numpy(), np.zeros(len(targets) - n_p)]
     for col in ("facility_id", "kind", "minutes_normal", "minutes_flood"):
         reach[col] = minutes[col].to_numpy()
-    reach["isolated_flood"] = np.isfinite(reach["minutes_normal"]) & ~np.isfinite(
-        reach["minutes_flood"]
-    )
+    mn = reach["minutes_normal"].to_numpy(float)
+    mf = reach["minutes_flood"].to_numpy(float)
+    both = np.isfinite(mn) & np.isfinite(mf)
+    reach["delta"] = np.where(both, mf - np.where(both, mn, 0.0), np.nan)
+    reach["isolated_flood"] = np.isfinite(mn) & ~np.isfinite(mf)
     reach["source"] = source
     return reach
 

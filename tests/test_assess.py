@@ -335,6 +335,7 @@ def test_travel_time_provider_is_swappable(three):
 
     r = assess_risk(three, CONFIG, network=flat_ten)
     assert set(r.reachability["source"]) == {"flat_ten"}
+    assert r.reachability["delta"].to_numpy() == pytest.approx(r.reachability.geometry.x / 100)
     # village centres at x = 500, 1500, 2500 → 15, 25, 35 min under flood
     assert r.villages["access_mean_min"].tolist() == pytest.approx([15.0, 25.0, 35.0])
     # e4 (x = 2200) waits 32 min > 30 → raised; it is already 重大
