@@ -58,7 +58,7 @@ def main(out: Path = OUT) -> Path:
     """Draw the figure and return its path."""
     _use_cjk_font()
     area = load_changge()
-    fig, ax = plt.subplots(figsize=(14, 7.6))
+    fig, ax = plt.subplots(figsize=(15, 6.4))
 
     dem, extent, _ = _read(area.dem)
     light = LightSource(azdeg=315, altdeg=40)
@@ -179,6 +179,8 @@ def main(out: Path = OUT) -> Path:
     ax.set_aspect("equal")
     ax.ticklabel_format(style="plain", useOffset=False)
     ax.tick_params(labelsize=7)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     ax.set_title(
         "长葛市内置数据集：县界、乡镇与村代码名称为真实数据，其余图层均为合成数据",
         fontsize=13,
