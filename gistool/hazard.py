@@ -4,7 +4,10 @@ Sequence (each step callable alone, DataFrame in → DataFrame out):
 
 1. :func:`flood_class_fractions` — per return period T, the coverage-weighted
    area fraction of each unit in each depth class (overlay engine, one
-   rasterisation of the units per raster grid);
+   rasterisation of the units per raster grid); for grid cells that nest in
+   the raster, :func:`grid_class_fractions` gets the same numbers by block
+   sums; :func:`aggregate_fractions` sums parts that tile a unit (villages →
+   townships); :func:`read_raster` reads a raster once for all of them;
 2. :func:`flood_hazard` — per-T score ``h_T`` and the combination ``H_flood``
    across return periods;
 3. :func:`susceptibility_shares` and :func:`geohazard_point_density` — area
