@@ -53,6 +53,8 @@ DATASET_VERSION: Final[str] = "changge-v1"
 SEED: Final[int] = 411082
 #: Flood return periods (years).
 RETURN_PERIODS: Final[tuple[int, ...]] = (20, 50, 100)
+#: Points (enterprises, facilities, hazard points) keep this far off river channels (m).
+WATER_MARGIN: Final[float] = 15.0
 GPKG_NAME: Final[str] = "changge.gpkg"
 MANIFEST_NAME: Final[str] = "manifest.json"
 
@@ -181,8 +183,7 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
     )
     log.info("terrain in %.1f s", time.perf_counter() - t0)
     channels = shapely.union_all(hydro.river_channels(rivers).geometry.to_numpy())
-    # keep points a little off the water's edge
-    exclude = shapely.buffer(channels, 15.0)
+    exclude = shapely.buffer(channels, WATER_MARGIN)
     roads = make_roads(
         boundary, townships, villages, rivers, seed=seed, seats=admin.township_seats(townships)
     )
@@ -208,8 +209,7 @@ def generate_layers(*, seed: int = SEED) -> dict[str, Any]:
         "geohazard_zones": zones,
     }
     for name in _VECTOR_ORDER:
-        if layers[name] is not None:
-            _tag(layers[name], name)
+        _tag(layers[name], name)
     layers.update(dem=dem, transform=transform, flood_depth=floods)
     return layers
 
@@ -224,6 +224,7 @@ def write_dataset(layers: dict[str, Any], directory: Path) -> dict[str, Any]:
     """
     import pyogrio
 
+    from gistool.datasets.hydro import NODATA
     from gistool.io.raster import write_raster
     from gistool.io.write import FIXED_TIMESTAMP, gdal_config
 
@@ -246,8 +247,6 @@ def write_dataset(layers: dict[str, Any], directory: Path) -> dict[str, Any]:
             )
             counts[name] = len(gdf)
     write_raster(layers["dem"], directory / "dem.tif", transform=layers["transform"], crs=crs)
-    from gistool.datasets.hydro import NODATA
-
     for period, depth in sorted(layers["flood_depth"].items()):
         write_raster(
             depth,
