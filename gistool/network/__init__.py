@@ -15,10 +15,12 @@ submodule once it is imported.
 from __future__ import annotations
 
 from gistool.network.build import build_road_graph
+from gistool.network.connectivity import check_connectivity
 from gistool.network.critical import critical_links
 from gistool.network.flood import FloodResult, apply_flood, sample_edge_depth
 from gistool.network.graph import ComponentReport, RoadGraph
 from gistool.network.isochrones import isochrones
+from gistool.network.layers import reachability_layers, rescue_access
 from gistool.network.reach import target_points, travel_times
 from gistool.network.route import route, routes
 from gistool.network.snap import SnapResult, snap_points
@@ -30,8 +32,11 @@ __all__ = [
     "SnapResult",
     "apply_flood",
     "build_road_graph",
+    "check_connectivity",
     "critical_links",
     "isochrones",
+    "reachability_layers",
+    "rescue_access",
     "route",
     "routes",
     "sample_edge_depth",
