@@ -1,0 +1,56 @@
+"""Start and finish a map page: frames, boundaries, furniture, legends and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from gistool.maps import elements
+from gistool.maps._prepare import MapInputs
+from gistool.maps.layout import MapPage, new_page
+
+__all__ = ["finish_page", "start_page"]
+
+
+def start_page(
+    inputs: MapInputs,
+    page: str,
+    *,
+    n_maps: int = 1,
+    arrangement: Literal["auto", "horizontal", "vertical"] = "auto",
+) -> MapPage:
+    """A new page framing the inputs' extent; autoscaling is off so layers keep the frame."""
+    mp = new_page(page, inputs.bounds, n_maps=n_maps, arrangement=arrangement)
+    for ax in mp.maps:
+        ax.set_autoscale_on(False)
+    return mp
+
+
+def finish_page(
+    mp: MapPage,
+    inputs: MapInputs,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    legends: Sequence[elements.LegendSection] = (),
+    township_names: bool = True,
+) -> Any:
+    """Boundaries and names, north arrow and scale bar on every frame; title, legends, notes.
+
+    Returns the figure.
+    """
+    for ax in mp.maps:
+        lim = ax.get_xlim(), ax.get_ylim()
+        elements.draw_boundaries(mp, ax, inputs.townships, inputs.boundary,
+                                 names=township_names)
+        ax.set_xlim(*lim[0])
+        ax.set_ylim(*lim[1])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        elements.add_north_arrow(mp, ax)
+        elements.add_scale_bar(mp, ax)
+    elements.add_title(mp, title, subtitle)
+    sections = [*legends, ("边界", elements.boundary_items(inputs.townships, inputs.boundary))]
+    elements.add_legends(mp, sections)
+    elements.add_notes(mp, inputs.notes)
+    return mp.fig
