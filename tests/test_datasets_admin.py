@@ -215,7 +215,14 @@ def test_subdistricts_are_compact_around_the_city_seat(units):
 def test_township_seats_lie_inside_their_township(units):
     _, townships, _ = units
     seats = admin.township_seats(townships)
-    assert shapely.contains(townships.geometry.to_numpy(), seats.geometry.to_numpy()).all()
+    polys, pts = townships.geometry.to_numpy(), seats.geometry.to_numpy()
+    assert shapely.contains(polys, pts).all()
+    assert (shapely.distance(pts, shapely.boundary(polys)) >= 800).all()
+    # every tabulated approximate seat is used as is (none replaced by the fallback)
+    lonlat = np.array([[admin.TOWNSHIP_SEATS[c].lon, admin.TOWNSHIP_SEATS[c].lat]
+                       for c in townships["code"]])  # fmt: skip
+    table = admin._project_lonlat(lonlat, townships.crs)
+    np.testing.assert_allclose(shapely.get_coordinates(pts), table)
 
 
 def test_population_sums_and_is_denser_in_town(units):

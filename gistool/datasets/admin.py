@@ -53,23 +53,24 @@ class _Seat:
 
 #: Township code → approximate seat (lon, lat) and target area (km²). APPROXIMATE:
 #: placed from general knowledge of the county's layout (hills and 佛耳湖镇/石固镇
-#: in the north-west, 大周镇 east of the city, 石象镇 in the far east), not surveyed.
+#: in the north-west, 大周镇 east of the city, 石象镇 in the far east), not surveyed,
+#: then nudged so that each lies well inside its synthetic polygon.
 TOWNSHIP_SEATS: Final[dict[str, _Seat]] = {
-    "411082001": _Seat(113.757, 34.229, 10.0),  # 建设路街道, north-west of the seat
+    "411082001": _Seat(113.754, 34.231, 10.0),  # 建设路街道, north-west of the seat
     "411082002": _Seat(113.781, 34.229, 11.0),  # 长兴路街道, north-east
     "411082003": _Seat(113.760, 34.209, 12.0),  # 长社路街道, south-west
-    "411082004": _Seat(113.782, 34.208, 10.0),  # 金桥路街道, south-east
+    "411082004": _Seat(113.785, 34.207, 10.0),  # 金桥路街道, south-east
     "411082100": _Seat(113.805, 34.300, 45.0),  # 和尚桥镇, north on G107
-    "411082101": _Seat(113.715, 34.168, 58.0),  # 坡胡镇, south-west
+    "411082101": _Seat(113.713, 34.177, 58.0),  # 坡胡镇, south-west
     "411082102": _Seat(113.672, 34.205, 50.0),  # 后河镇, west
-    "411082103": _Seat(113.712, 34.285, 55.0),  # 石固镇, north-west hills
+    "411082103": _Seat(113.727, 34.287, 55.0),  # 石固镇, north-west hills
     "411082104": _Seat(113.862, 34.245, 40.0),  # 老城镇, east of the city
-    "411082105": _Seat(113.800, 34.170, 50.0),  # 南席镇, south (sanitary ware)
-    "411082106": _Seat(113.950, 34.222, 55.0),  # 大周镇, east (recycled metals)
+    "411082105": _Seat(113.820, 34.186, 50.0),  # 南席镇, south (sanitary ware)
+    "411082106": _Seat(113.990, 34.216, 55.0),  # 大周镇, east (recycled metals)
     "411082107": _Seat(113.915, 34.285, 50.0),  # 董村镇, north-east
     "411082108": _Seat(114.060, 34.205, 62.0),  # 石象镇, far east
-    "411082109": _Seat(113.872, 34.178, 52.0),  # 古桥镇, south-east
-    "411082110": _Seat(113.752, 34.258, 28.0),  # 增福镇, just north-west of the city
+    "411082109": _Seat(113.909, 34.201, 52.0),  # 古桥镇, south-east
+    "411082110": _Seat(113.786, 34.265, 28.0),  # 增福镇, just north of the city
     "411082111": _Seat(113.622, 34.252, 48.0),  # 佛耳湖镇, far north-west hills
 }
 
