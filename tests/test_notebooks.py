@@ -1,0 +1,66 @@
+"""Every planner notebook runs top to bottom without an error, offline, in a scratch directory.
+
+The notebooks execute with nbclient in a kernel started from this interpreter
+(jupyter_client swaps a kernelspec's ``python`` for ``sys.executable``), with
+the working directory set to ``tmp_path`` so their outputs never touch the
+repository. They are committed with outputs stripped; the test checks that too.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+#: Seconds a whole notebook may take on the 2-core reference machine (brief: < 90 s).
+BUDGET_S = 90.0
+#: Per-cell timeout (generous: a first run may also generate the Changge cache).
+CELL_TIMEOUT_S = 600
+
+
+def test_notebooks_present() -> None:
+    names = [p.stem[:2] for p in NOTEBOOKS]
+    assert names == ["01", "02", "03", "04", "05", "06", "07"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_outputs_stripped(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: outputs must be stripped before commit"
+            assert cell.execution_count is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+        allow_errors=False,
+    )
+    start = time.perf_counter()
+    client.execute()  # raises CellExecutionError naming the cell and the traceback
+    seconds = time.perf_counter() - start
+    errors = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.get("output_type") == "error"
+    ]
+    assert errors == []
+    # the notebooks write only into their working directory
+    assert not (NOTEBOOK_DIR / "outputs").exists()
+    print(f"{path.name}: {seconds:.1f} s")
+    assert seconds < BUDGET_S * 2, f"{path.name} took {seconds:.0f} s (budget {BUDGET_S:.0f} s)"
