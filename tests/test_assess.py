@@ -356,3 +356,15 @@ def test_flood_fractions_by_level_any_order(three):
     # townships equal their single village: summed from the villages
     np.testing.assert_allclose(a["townships"][100].to_numpy(), a["villages"][100].to_numpy())
     assert a["villages"][100]["frac_wet"].tolist() == pytest.approx([0.25, 0.6, 0.0])
+
+
+def test_runs_without_enterprises_or_flood_rasters(three):
+    three.enterprises = None
+    three.flood_depth = {}
+    r = assess_risk(three, CONFIG, network=False)
+    assert r.enterprises is None
+    # H from geology only: C's high zone and hazard point
+    assert r.villages["H"].tolist() == pytest.approx([0.0, 0.0, 0.3])
+    # V from the rural share only
+    assert r.villages["V"].tolist() == pytest.approx([0.3, 0.0, 0.3])
+    assert r.summary()["layer"].isin(["enterprises"]).sum() == 0
