@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from _network_fixtures import nx_times_with_virtual
@@ -68,7 +70,7 @@ def test_isochrones_nested_on_changge(changge, net):
     iso = isochrones(g, fac, flood_graph=flood.graph)
     for _, grp in iso.groupby(["kind", "scenario"]):
         polys = grp.sort_values("minutes").geometry.to_numpy()
-        for small, big in zip(polys[:-1], polys[1:], strict=True):
+        for small, big in itertools.pairwise(polys):
             assert small.difference(big).area <= 1e-6 * small.area
     for p in fac.geometry:
         assert iso.geometry.iloc[0].contains(p)
