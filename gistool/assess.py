@@ -374,6 +374,38 @@ class RiskResult:
                 )
         return pd.DataFrame(rows)
 
+    def ranking(self, layer: str = "villages", *, chinese: bool = False) -> pd.DataFrame:
+        """The ranking table of a unit layer, highest risk first.
+
+        Parameters
+        ----------
+        layer
+            ``"villages"``, ``"townships"`` or ``"grid"``.
+        chinese
+            Use the Chinese headings of :data:`gistool.labels.COLUMN_HEADINGS`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Identifier and name, H, E, V, C, ``risk_index``, level, ``rank``,
+            driver and the sensitivity columns, sorted by rank.
+        """
+        from gistool.labels import heading
+
+        if layer not in ("villages", "townships", "grid"):
+            msg = f"ranking layer must be villages, townships or grid, not {layer!r}"
+            raise ValueError(msg)
+        gdf = getattr(self, layer)
+        cols = [
+            "cell_id", "code", "name", "township_code", *FACTOR_NAMES, "risk_index",
+            "risk_level", "risk_level_name", "rank", "driver", "driver_name",
+            "level_stability", "rank_p05", "rank_p95",
+        ]  # fmt: skip
+        out = pd.DataFrame(gdf[[c for c in cols if c in gdf.columns]])
+        out = out.sort_values(["rank", "risk_index"], ascending=[True, False], kind="stable")
+        out = out.reset_index(drop=True)
+        return out.rename(columns=heading) if chinese else out
+
     def to_gpkg(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write every layer into one GeoPackage (atomically: temp file, then rename).
 

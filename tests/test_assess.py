@@ -186,6 +186,11 @@ def test_three_units_by_hand(three):
     ]
     # zones: one per level present, area = grid area
     assert r.zones.geometry.area.sum() == pytest.approx(r.grid.geometry.area.sum())
+    table = r.ranking("villages")
+    assert table["code"].tolist() == ["411082003201", "411082002001", "411082001200"]
+    zh = r.ranking("townships", chinese=True)
+    assert zh.columns[:2].tolist() == ["代码", "名称"]
+    assert zh["排名"].tolist() == [1, 2, 3]
     s = r.summary()
     assert s.loc[s["layer"] == "villages", "n"].sum() == 3
     zs = s[s["layer"] == "zones"]
