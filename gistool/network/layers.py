@@ -12,6 +12,7 @@ import pandas as pd
 from gistool.area import StudyArea
 from gistool.errors import InputError, NetworkError, describe_source
 from gistool.network.build import build_road_graph
+from gistool.network.connectivity import check_connectivity
 from gistool.network.critical import critical_links
 from gistool.network.flood import apply_flood
 from gistool.network.graph import RoadGraph
@@ -201,6 +202,12 @@ def reachability_layers(
     graph
         A prebuilt graph of ``data.roads`` (skips building).
 
+    Warns
+    -----
+    NetworkWarning
+        When facilities sit on road components holding under half of the
+        villages (:func:`check_connectivity`).
+
     Returns
     -------
     dict
@@ -241,6 +248,7 @@ def reachability_layers(
     fac = data.facilities
     kw: dict[str, Any] = {"max_distance": max_distance, "offroad_speed_kmh": offroad_speed_kmh}
     villages = target_points(data.villages)
+    check_connectivity(g, fac, villages, max_distance=max_distance)
     fgx = fg if fg is not None else g
     parts = [
         travel_times(g, fac, villages, flood_graph=fgx, thresholds=thresholds, **kw).assign(
