@@ -200,6 +200,287 @@ config (`gistool.assess_risk(data, {"weighting": {"method": "entropy"}})`).
     ]
 
 
+# ----------------------------------------------------------------------------- 06
+
+
+@notebook("06_bring_your_own_data")
+def _nb06() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 06 导入自己的数据 · Bring your own data
+
+真实数据很少是干净的：企业名单是 Excel 或 CSV，坐标取自高德地图（GCJ-02 火星坐标），
+列名是中文；乡镇边界是 GBK 编码、缺少 `.cpg` 的 Shapefile；洪水淹没水深栅格用的是
+另一个坐标系和分辨率。本笔记本先**从演示数据制造**这些“脏”文件，再一步步读取、
+映射列名、校验、修正，最后完成评估。
+
+Real inputs arrive messy: an enterprise list as CSV/XLSX with coordinates picked
+from Amap (GCJ-02) and Chinese column names, a GBK shapefile of townships without
+a `.cpg`, a flood raster in another CRS and resolution. This notebook *writes*
+such files from the demo data, then reads, maps, validates, fixes and assesses
+them — the workflow you follow with your own county's files.
+"""),
+        code("""
+import dataclasses
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import gistool
+from gistool.crs import wgs84_to_gcj02
+from gistool.errors import UserFacingError
+from gistool.labels import ENTERPRISE_CATEGORIES
+
+pd.set_option("display.max_colwidth", 120)
+data = gistool.load_changge()
+inputs = Path("inputs")
+inputs.mkdir(exist_ok=True)
+"""),
+        md("""
+## 1 制造“脏”数据 Make the messy inputs
+
+**企业名单**：经纬度换成 GCJ-02（`gistool.crs.wgs84_to_gcj02`），列名用中文，
+是否规上 / 重大危险源写成“是/否”，行业写中文。CSV 存为 GB18030（Excel 中文版的默认），
+XLSX 在表头上方加一行标题。再故意混入几处常见错误：重复的企业、写错的行业、
+少填的经度、把 113.77 敲成 113.37 的经度。
+
+The enterprise list: GCJ-02 lon/lat, Chinese headings and values, saved as a
+GB18030 CSV and an XLSX with a title line; plus four typical mistakes (a
+duplicate, an unknown category, a missing and a mistyped longitude).
+"""),
+        code("""
+ents = data.enterprises.to_crs("EPSG:4326")
+lon, lat = wgs84_to_gcj02(ents.geometry.x.to_numpy(), ents.geometry.y.to_numpy())
+yes_no = np.array(["否", "是"])
+table = pd.DataFrame({
+    "企业编号": ents["id"],
+    "企业名称": ents["name"],
+    "行业类别": ents["category"].map(ENTERPRISE_CATEGORIES),
+    "规模以上": yes_no[ents["above_scale"].astype(int)],
+    "重大危险源": yes_no[ents["major_hazard"].astype(int)],
+    "从业人员": ents["employees"],
+    "统一社会信用代码": ents["credit_code"],
+    "经度": np.round(lon, 6).astype(str),
+    "纬度": np.round(lat, 6).astype(str),
+})
+# typical mistakes of a hand-kept list
+table = pd.concat([table, table.iloc[[5]]], ignore_index=True)   # the same firm twice
+table.loc[10, "行业类别"] = "危化品"                                 # not a category name
+table.loc[30, "经度"] = ""                                         # longitude left empty
+table.loc[20, "经度"] = "113.37"                                   # 113.77 mistyped
+
+table.to_csv(inputs / "企业名单_高德坐标.csv", index=False, encoding="gb18030")
+with pd.ExcelWriter(inputs / "企业名单_高德坐标.xlsx") as xw:
+    pd.DataFrame([["长葛市工贸企业名单（坐标：高德 GCJ-02）"]]).to_excel(
+        xw, index=False, header=False)
+    table.to_excel(xw, index=False, startrow=2)
+table.head(3)
+"""),
+        md("""
+**乡镇边界**：CGCS2000 地理坐标（EPSG:4490），字段名和属性为中文，GBK 编码，删掉 `.cpg`；
+另存一份连 `.prj` 也没有的。**洪水栅格**：百年一遇水深重投影到 UTM 49N（EPSG:32649），
+分辨率 25 m。
+
+Townships: EPSG:4490, Chinese field names, GBK without `.cpg` (and a copy without
+`.prj` either). Flood: the 100-year depth warped to UTM 49N at 25 m.
+"""),
+        code("""
+import rasterio
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+towns = data.townships.to_crs("EPSG:4490").rename(
+    columns={"code": "乡镇代码", "name": "乡镇名称", "kind": "类型"})
+towns.to_file(inputs / "乡镇.shp", encoding="GBK")
+(inputs / "乡镇.cpg").unlink(missing_ok=True)
+for ext in ("shp", "shx", "dbf"):
+    shutil.copy(inputs / f"乡镇.{ext}", inputs / f"乡镇_无prj.{ext}")
+
+
+def warp(src_path, dst_path, dst_crs, resolution):
+    \"\"\"Reproject band 1 of a raster (bilinear) to ``dst_crs`` at ``resolution`` metres.\"\"\"
+    with rasterio.open(src_path) as src:
+        transform, width, height = calculate_default_transform(
+            src.crs, dst_crs, src.width, src.height, *src.bounds, resolution=resolution)
+        out = np.full((height, width), np.nan, dtype="float32")
+        reproject(rasterio.band(src, 1), out, dst_transform=transform, dst_crs=dst_crs,
+                  resampling=Resampling.bilinear, dst_nodata=np.nan)
+    return gistool.write_raster(out, dst_path, transform=transform, crs=dst_crs)
+
+
+flood_utm = warp(data.flood_depth[100], inputs / "百年一遇淹没水深_utm49.tif", "EPSG:32649", 25)
+sorted(p.name for p in inputs.iterdir())
+"""),
+        md("""
+## 2 读取企业名单 Read the enterprise list
+
+`read_layer` 自动识别 CSV 的编码（GB18030）和经纬度列（经度/纬度），`coords="gcj02"`
+把火星坐标反算回 WGS84（迭代求逆，误差 < 0.5 m），再投影到工作坐标系
+（长葛：CGCS2000 3 度带 EPSG:4547）。`columns=` 把中文列名映射为标准列名。
+
+`read_layer` detects the encoding and the lon/lat columns; `coords="gcj02"`
+removes the Amap offset; `columns=` maps the Chinese headings onto the canonical
+names (DESIGN §1); the result is in the working CRS.
+"""),
+        code("""
+columns = {"企业编号": "id", "企业名称": "name", "行业类别": "category",
+           "规模以上": "above_scale", "重大危险源": "major_hazard",
+           "从业人员": "employees", "统一社会信用代码": "credit_code"}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    firms = gistool.read_layer(inputs / "企业名单_高德坐标.csv", coords="gcj02",
+                               columns=columns, kind="enterprises")
+for w in caught:
+    print("⚠", w.message)
+print(firms.crs.to_string(), len(firms), "rows;",
+      "encoding:", firms.attrs["source_encoding"], "—", firms.attrs["source_encoding_how"])
+"""),
+        md("""
+坐标还原得准不准？与演示数据的原始位置比较（同一企业编号）：
+
+How close are the recovered positions to the true ones?
+"""),
+        code("""
+truth = data.enterprises.set_index("id").geometry
+same = firms[firms.geometry.notna() & ~firms.is_empty].drop_duplicates("id").set_index("id")
+err = same.geometry.distance(truth.reindex(same.index))
+err.drop(["E000021"], errors="ignore").describe()[["count", "mean", "max"]].round(3)
+"""),
+        md("""
+XLSX 也一样读：表头上方的标题行会被跳过。
+
+The workbook reads the same way; the title line above the header is skipped.
+"""),
+        code("""
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    firms_xlsx = gistool.read_layer(inputs / "企业名单_高德坐标.xlsx", coords="gcj02",
+                                    columns=columns, kind="enterprises")
+print(len(firms_xlsx), "rows from the workbook; same as the CSV:",
+      firms_xlsx["id"].equals(firms["id"]))
+"""),
+        md("""
+## 3 校验并修正 Validate and fix
+
+`validate_layer` 检查坐标系、字段、几何、取值、值域、编号和是否落在边界内，
+能安全修复的（“是/否”转布尔、中文行业名转标准代码、删除空几何）自动修复并记为
+info/warning；不能猜的记为 **error**，并给出修改办法。
+
+`validate_layer` repairs what is safe (booleans, Chinese category labels, empty
+geometries) and reports as **errors** what needs a person: here the unknown
+category, the duplicated id and the point 20 km outside the county.
+"""),
+        code("""
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")          # the repairs are listed in the report
+    report = gistool.validate_layer(firms, "enterprises", boundary=data.boundary)
+print("ok:", report.ok)
+report.findings[["severity", "check", "column", "count", "message", "fix"]]
+"""),
+        code("""
+fixed = report.data.copy()
+fixed.loc[fixed["category"] == "危化品", "category"] = "hazardous_chemicals"  # 危化品 = 危险化学品
+fixed = fixed.drop_duplicates("id")                                       # keep one row per firm
+inside = fixed.within(data.boundary.union_all().buffer(1000))
+print("outside the county, to check with the township:", fixed.loc[~inside, ["id", "name"]].values.tolist())
+fixed = fixed[inside]
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    again = gistool.validate_layer(fixed, "enterprises", boundary=data.boundary)
+print("ok after the fixes:", again.ok, "—", len(again.data), "enterprises")
+enterprises = again.data
+"""),
+        md("""
+## 4 读取乡镇边界 Read the GBK township shapefile
+
+没有 `.cpg` 时 gistool 从字节判断编码（GB18030/GBK 还是 UTF-8），不会出现乱码。
+缺少 `.prj` 时 gistool **拒绝猜测**坐标系，错误信息给出修改办法：
+
+Without a `.cpg` the encoding is detected from the bytes. Without a `.prj` the
+CRS is never guessed: the error names the file and the fix.
+"""),
+        code("""
+try:
+    gistool.read_layer(inputs / "乡镇_无prj.shp")
+except UserFacingError as exc:
+    print(type(exc).__name__, ":", exc)
+"""),
+        code("""
+town_cols = {"乡镇代码": "code", "乡镇名称": "name", "类型": "kind"}
+townships = gistool.read_layer(inputs / "乡镇_无prj.shp", crs="EPSG:4490",
+                               columns=town_cols, kind="townships")
+print("encoding:", townships.attrs["source_encoding"], "—", townships.attrs["source_encoding_how"])
+check = gistool.validate_layer(townships, "townships", boundary=data.boundary)
+print("ok:", check.ok, "| findings:", len(check.findings))
+townships[["code", "name", "kind"]].head()
+"""),
+        md("""
+## 5 洪水栅格的坐标系 The flood raster's CRS
+
+所有图层必须在同一个工作坐标系中。直接使用 UTM 栅格，gistool 会拒绝并说明原因：
+
+Every layer must share the working CRS; a raster in another CRS is refused:
+"""),
+        code("""
+with rasterio.open(flood_utm) as src:
+    print("CRS:", src.crs, "| resolution:", src.res, "m")
+
+trial = dataclasses.replace(data, flood_depth={**data.flood_depth, 100: flood_utm})
+try:
+    gistool.assess_risk(trial)
+except UserFacingError as exc:
+    print(type(exc).__name__, ":", exc)
+"""),
+        md("""
+修正：把栅格重投影到工作坐标系（10 m，双线性插值），再组装研究区。
+
+The fix: warp the raster to the working CRS (10 m, bilinear) — in a GIS, or with
+rasterio as in the `warp` helper above.
+"""),
+        code("""
+flood_100 = warp(flood_utm, inputs / "百年一遇淹没水深_4547.tif", data.crs.to_string(), 10)
+area = dataclasses.replace(
+    data,
+    enterprises=enterprises,
+    townships=townships,
+    flood_depth={**data.flood_depth, 100: flood_100},
+)
+area
+"""),
+        md("""
+## 6 评估 Assess
+
+用修正后的数据运行完整评估：企业四色清单、村庄排名，与 01 快速入门中的用法完全相同。
+
+The full assessment on the fixed inputs: the four-colour list and the village
+ranking, exactly as in notebook 01.
+"""),
+        code("""
+mine = gistool.assess_risk(area, progress=True)
+mine.enterprises["risk_grade"].value_counts().reindex(["重大", "较大", "一般", "低"])
+"""),
+        code("""
+mine.villages.nsmallest(10, "rank")[["name", "risk_index", "risk_level_name", "driver_name"]]
+"""),
+        md("""
+### 小结 Summary
+
+| 问题 problem | 处理 what to do |
+|---|---|
+| 高德/腾讯坐标 GCJ-02 | `read_layer(..., coords="gcj02")`（百度：`"bd09"`） |
+| 中文列名 Chinese headings | `columns={"企业名称": "name", ...}` |
+| GBK 无 `.cpg` | 自动识别；或 `encoding="gbk"` |
+| 无 `.prj` missing CRS | `crs="EPSG:4490"`（确认后再给，不要猜） |
+| 行业写法不一 unknown labels | 按报告修改为标准值 |
+| 重复编号 duplicate ids | 合并或删除 |
+| 栅格坐标系不同 raster in another CRS | 重投影到工作坐标系 |
+"""),
+    ]
+
+
 def build(names: list[str] | None = None) -> list[Path]:
     """Write the notebooks (all, or those whose name starts with one of ``names``)."""
     written = []
