@@ -575,6 +575,10 @@ def level_indicators(
     params
         Parameters (defaults when ``None``).
 
+    Population is the units' own ``population`` column when they have one
+    (villages), else the sum of their pieces (areal weighting); the rural
+    share is always piece-weighted.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -615,6 +619,8 @@ def level_indicators(
         minlength=n,
     )
     rural_share = np.divide(rural_pop, pop, out=np.zeros(n), where=pop > 0)
+    if "population" in units.columns:  # villages: their own count, even where clipped
+        pop = pd.to_numeric(units["population"], errors="coerce").fillna(0.0).to_numpy(float)
     ep = p.exposure
     w = None
     if enterprises is not None and len(enterprises):
