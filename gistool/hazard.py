@@ -214,6 +214,9 @@ def grid_class_fractions(
     if not isinstance(raster, tuple):
         raster = read_raster(raster)
     array, rgrid, nodata = raster[0], raster[1], (raster[2] if len(raster) > 2 else None)
+    from gistool.overlay.grid import check_same_crs
+
+    check_same_crs(grid.crs, rgrid.crs, "the grid", "the flood raster")
     t = rgrid.transform
     res = float(t.a)
     aligned = geo is not None and abs(res + float(t.e)) < 1e-9

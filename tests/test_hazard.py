@@ -210,3 +210,14 @@ def test_hazard_indicators_on_a_grid_match_exact_coverage(tmp_path):
     fast = hazard_indicators(grid, flood_depth={100: path})
     exact = hazard_indicators(grid, fractions_by_T={100: flood_class_fractions(grid, path)})
     np.testing.assert_allclose(fast["H_flood"], exact["H_flood"], atol=1e-12)
+
+
+def test_grid_block_fractions_refuse_a_crs_mismatch(tmp_path):
+    from gistool.errors import CRSError
+    from gistool.hazard import grid_class_fractions
+    from gistool.units import make_grid_units
+
+    path = write_raster(tmp_path / "d.tif", np.zeros((10, 10)), x0=0.0, y1=1000.0)
+    grid = make_grid_units(gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs="EPSG:4546"))
+    with pytest.raises(CRSError, match="EPSG"):
+        grid_class_fractions(grid, path)
