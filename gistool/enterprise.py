@@ -195,6 +195,9 @@ def sample_depth(points: gpd.GeoDataFrame, raster: Any) -> np.ndarray:
         arr, grid = raster[0], raster[1]
         nodata = raster[2] if len(raster) > 2 else None
         t, pts = grid.transform, points
+        from gistool.overlay.grid import check_same_crs
+
+        check_same_crs(points.crs, grid.crs, "the enterprises", "the flood raster")
     else:
         import rasterio
 
