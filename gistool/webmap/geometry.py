@@ -1,0 +1,145 @@
+"""Shapely geometries → the coordinate arrays Bokeh glyphs draw, vectorised.
+
+Polygons become the nested ``xs``/``ys`` of ``multi_polygons`` (feature →
+part → ring, exterior first), lines become one NaN-separated array (one
+``line`` glyph draws a whole road class) or the ``xs``/``ys`` of
+``multi_line``. Coordinates are extracted once with
+:func:`shapely.get_coordinates` and split at ring/line boundaries with numpy;
+only the nesting of the resulting arrays into lists runs in Python (one step
+per ring, never per vertex).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+__all__ = ["line_coords", "multi_line_coords", "polygon_coords", "simplify"]
+
+
+def simplify(geoms: NDArray[np.object_], tolerance: float) -> NDArray[np.object_]:
+    """Topology-preserving Douglas–Peucker simplification (``tolerance`` in CRS units)."""
+    if tolerance <= 0:
+        return geoms
+    return shapely.simplify(geoms, tolerance, preserve_topology=True)
+
+
+def _split(coords: NDArray[np.float64], index: NDArray[np.intp], n: int) -> list[NDArray]:
+    """Split rows of ``coords`` by the (sorted) group ``index`` into ``n`` groups."""
+    bounds = np.searchsorted(index, np.arange(1, n))
+    return np.split(coords, bounds)
+
+
+def polygon_coords(
+    geoms: NDArray[np.object_], *, decimals: int = 1
+) -> tuple[list[list[list[NDArray]]], list[list[list[NDArray]]]]:
+    """``multi_polygons`` coordinates of (Multi)Polygons.
+
+    Parameters
+    ----------
+    geoms
+        Polygon or MultiPolygon geometries (empty or missing → no parts).
+    decimals
+        Coordinates are rounded to this many decimals (metres: 0.1 m).
+
+    Returns
+    -------
+    xs, ys
+        ``xs[i][j][k]`` is the array of x of ring ``k`` (0 = exterior) of part
+        ``j`` of feature ``i``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon, box
+    >>> holed = Polygon(box(0, 0, 4, 4).exterior, [box(1, 1, 2, 2).exterior])
+    >>> g = np.array([box(0, 0, 2, 1), holed])
+    >>> xs, ys = polygon_coords(g)
+    >>> [len(f) for f in xs], [len(p) for p in xs[1]], xs[0][0][0].tolist()
+    ([1, 1], [2], [2.0, 2.0, 0.0, 0.0, 2.0])
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    parts, feat = shapely.get_parts(geoms, return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, feat = parts[keep], feat[keep]
+    rings, part = shapely.get_rings(parts, return_index=True)
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    coords = np.round(coords, decimals)
+    ring_xy = _split(coords, ring, len(rings))
+    # group rings by part and parts by feature (both indexes are sorted)
+    ring_bounds = np.searchsorted(part, np.arange(1, len(parts) + 1))
+    part_bounds = np.searchsorted(feat, np.arange(1, n + 1))
+    xs: list[list[list[NDArray]]] = []
+    ys: list[list[list[NDArray]]] = []
+    r0 = 0
+    p0 = 0
+    for i in range(n):
+        fx: list[list[NDArray]] = []
+        fy: list[list[NDArray]] = []
+        for p in range(p0, int(part_bounds[i])):
+            r1 = int(ring_bounds[p])
+            fx.append([ring_xy[r][:, 0] for r in range(r0, r1)])
+            fy.append([ring_xy[r][:, 1] for r in range(r0, r1)])
+            r0 = r1
+        p0 = int(part_bounds[i])
+        xs.append(fx)
+        ys.append(fy)
+    return xs, ys
+
+
+def _line_parts(geoms: NDArray[np.object_]) -> tuple[NDArray, NDArray[np.intp]]:
+    parts, feat = shapely.get_parts(np.asarray(geoms, dtype=object), return_index=True)
+    keep = ~shapely.is_empty(parts)
+    return parts[keep], feat[keep]
+
+
+def line_coords(
+    geoms: NDArray[np.object_], *, decimals: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """All (Multi)LineStrings as one x and one y array, lines separated by NaN.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString
+    >>> x, y = line_coords(np.array([LineString([(0, 0), (1, 1)]), LineString([(5, 5), (6, 5)])]))
+    >>> x.tolist()
+    [0.0, 1.0, nan, 5.0, 6.0]
+    """
+    parts, _ = _line_parts(geoms)
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    coords = np.round(coords, decimals)
+    if not len(coords):
+        return np.empty(0), np.empty(0)
+    # insert a NaN row before the first vertex of every line but the first
+    starts = np.flatnonzero(np.diff(idx)) + 1
+    out = np.insert(coords, starts, np.nan, axis=0)
+    return out[:, 0], out[:, 1]
+
+
+def multi_line_coords(
+    geoms: NDArray[np.object_], *, decimals: int = 1
+) -> tuple[list[NDArray], list[NDArray]]:
+    """``multi_line`` coordinates: one NaN-separated array per feature.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, MultiLineString
+    >>> g = np.array([MultiLineString([[(0, 0), (1, 0)], [(2, 0), (3, 0)]]),
+    ...               LineString([(0, 1), (1, 1)])])
+    >>> xs, ys = multi_line_coords(g)
+    >>> [x.tolist() for x in xs]
+    [[0.0, 1.0, nan, 2.0, 3.0], [0.0, 1.0]]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    parts, feat = _line_parts(geoms)
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    coords = np.round(coords, decimals)
+    starts = np.flatnonzero(np.diff(idx)) + 1
+    # NaN between parts of one feature only
+    same = feat[idx[starts]] == feat[idx[starts - 1]]
+    sep = starts[same]
+    padded = np.insert(coords, sep, np.nan, axis=0)
+    vfeat = np.insert(feat[idx], sep, feat[idx[sep]])
+    pieces = _split(padded, vfeat, len(geoms))
+    return [p[:, 0] for p in pieces], [p[:, 1] for p in pieces]

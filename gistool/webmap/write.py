@@ -1,0 +1,181 @@
+"""``map.html``: one self-contained, offline, byte-reproducible HTML file."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from gistool._atomic import atomic_write_text
+from gistool.errors import OutputError, describe_source
+
+__all__ = [
+    "CSP",
+    "deterministic_ids",
+    "external_references",
+    "page_characters",
+    "standalone_html",
+    "write_webmap",
+]
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+#: Contexts in which Bokeh writes model ids (never user data: data columns are
+#: serialised as arrays, not under an ``"id"`` key).
+_ID_PATTERNS = (
+    r'(?<="id":")p\d+(?=")',
+    r'(?<=data-root-id=")p\d+(?=")',
+    r'(?<="root_ids":\[")p\d+(?=")',
+    r'(?<="roots":\{")p\d+(?=")',
+)
+
+
+def deterministic_ids(text: str) -> str:
+    """Replace Bokeh's per-process model ids and random UUIDs by stable ones.
+
+    Bokeh numbers models with a process-wide counter (``p1001``…) and gives
+    the document, its ``<div>`` and its JSON ``<script>`` random UUIDs, so two
+    writes differ. Model ids are renumbered in order of first appearance, only
+    where Bokeh writes ids (``"id":"p…"``, ``data-root-id``, ``root_ids``,
+    ``roots``) and then at the references to the same ids (``{"id":"p…"}``
+    is the same pattern); UUIDs are taken from the render items (``docid``,
+    ``roots`` element ids, the JSON element id) and replaced exactly.
+
+    Examples
+    --------
+    >>> t = '{"id":"p1042","r":{"id":"p1042"},"x":"p1042"} data-root-id="p1042"'
+    >>> deterministic_ids(t)
+    '{"id":"p1000","r":{"id":"p1000"},"x":"p1042"} data-root-id="p1000"'
+    """
+    found: dict[str, str] = {}
+    for m in re.finditer("|".join(_ID_PATTERNS), text):
+        found.setdefault(m.group(0), f"p{1000 + len(found)}")
+    if found:
+        text = re.sub("|".join(_ID_PATTERNS), lambda m: found.get(m.group(0), m.group(0)), text)
+    uuids: dict[str, str] = {}
+    for pat in (rf'"docid":"({_UUID})"', rf'"roots":\{{"p\d+":"({_UUID})"',
+                rf"getElementById\('({_UUID})'\)", rf'<div id="({_UUID})"',
+                rf'<script type="application/json" id="({_UUID})"'):
+        for m in re.finditer(pat, text):
+            uuids.setdefault(m.group(1), f"00000000-0000-4000-8000-{len(uuids):012d}")
+    for old, new in uuids.items():
+        text = text.replace(old, new)
+    return text
+
+
+def external_references(text: str) -> list[str]:
+    """``src``/``href`` attributes and CSS ``url()`` of the page that point off the machine.
+
+    Examples
+    --------
+    >>> external_references('<script src="https://cdn.x/b.js"></script><a href="#top">')
+    ['https://cdn.x/b.js']
+    """
+    tag = r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?([^"'\s>]+)"""
+    refs = re.findall(tag, text, flags=re.IGNORECASE)
+    refs += re.findall(r"""url\(\s*["']?(https?:[^"')]+)""", text, flags=re.IGNORECASE)
+    return [r for r in refs if re.match(r"(?i)(https?:)?//", r)]
+
+
+#: Content-Security-Policy of map.html without tiles: scripts and styles only
+#: from the page itself, images/fonts only from data:/blob: URIs, no connections.
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'"
+)
+
+
+def page_characters(text: str) -> str:
+    """Every distinct non-ASCII character of a page, including JSON ``\\uXXXX`` escapes.
+
+    Examples
+    --------
+    >>> page_characters('<p>长</p>{"n":"\\u845b\\u5e02"}')
+    '市葛长'
+    """
+    chars = {c for c in text if ord(c) > 127}
+    for run in re.findall(r"(?:\\u[0-9a-fA-F]{4})+", text):
+        chars |= set(json.loads(f'"{run}"', strict=False).encode("utf-16", "surrogatepass")
+                     .decode("utf-16", "replace"))
+    return "".join(sorted(c for c in chars if ord(c) > 127))
+
+
+def standalone_html(layout: Any, title: str, *, embed_font: bool = True,
+                    csp: bool = True) -> str:
+    """A Bokeh layout as one HTML page with BokehJS inlined (no CDN).
+
+    With ``embed_font`` the CJK font subset of the page's characters is
+    embedded (:mod:`gistool.report.fonts`), so Chinese renders on machines
+    without CJK fonts; with ``csp`` a Content-Security-Policy forbids every
+    network request.
+    """
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+
+    from gistool.report.fonts import FONT_STACK, font_face_css
+
+    # Bokeh drops the bundles a page does not use (MathJax, tables...)
+    text = deterministic_ids(file_html(layout, INLINE, title=title))
+    head = []
+    if csp:
+        head.append(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">')
+    face = font_face_css(page_characters(text)) if embed_font else ""
+    head.append(f"<style>{face}\n:root {{ --base-font: {FONT_STACK}; }}\n"
+                f"body {{ font-family: {FONT_STACK}; margin: 8px; }}</style>")
+    return text.replace("<head>", "<head>\n" + "\n".join(head), 1)
+
+
+def write_webmap(
+    result: Any = None,
+    path: str | os.PathLike[str] = "map.html",
+    *,
+    data: Any = None,
+    network: Any = None,
+    overwrite: bool = True,
+    embed_font: bool = True,
+    **kwargs: Any,
+) -> Path:
+    """Write the interactive map (:func:`gistool.webmap.webmap`) as ``map.html``.
+
+    The file is self-contained (BokehJS inlined, no CDN, no tiles unless
+    ``tiles=`` names a local source), works with no network at all, every
+    user string is escaped, and two writes of the same inputs are
+    byte-identical. Written atomically.
+
+    Parameters
+    ----------
+    result, data, network, **kwargs
+        As for :func:`gistool.webmap.webmap`.
+    path
+        Output ``.html`` file.
+    overwrite
+        If False, refuse to replace an existing file.
+    embed_font
+        Embed the subset of the CJK font the page uses (Noto Sans CJK SC from
+        ``mplfonts``); else the browser's own CJK fonts are used.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        If ``path`` exists and ``overwrite`` is false, or the page would
+        reference something off the machine.
+    """
+    from gistool.webmap.build import webmap
+
+    final = Path(path)
+    if final.exists() and not overwrite:
+        msg = f"{describe_source(final)} exists; pass overwrite=True or choose another path"
+        raise OutputError(msg)
+    layout = webmap(result, data=data, network=network, **kwargs)
+    area = getattr(data, "name", None) or ""
+    text = standalone_html(layout, kwargs.get("title") or f"{area}风险评估交互地图",
+                           embed_font=embed_font, csp=kwargs.get("tiles") is None)
+    if kwargs.get("tiles") is None and (ext := external_references(text)):
+        msg = f"map.html would load {ext[:3]} from the network; report this as a gistool bug"
+        raise OutputError(msg)
+    return atomic_write_text(final, text)
