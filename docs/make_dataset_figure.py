@@ -195,7 +195,7 @@ def main(out: Path = OUT) -> Path:
         f"企业 {len(ent):,}（规上 {int(ent['above_scale'].sum()):,}） · "
         f"道路 {len(roads):,} 段 · 隐患点：{n_hz}"
     )
-    fig.text(0.01, 0.015, note, fontsize=8)
+    fig.text(0.01, 0.0, note, fontsize=8, va="top")
     fig.tight_layout()
     fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
