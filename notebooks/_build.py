@@ -40,6 +40,186 @@ def notebook(name: str):  # noqa: ANN201 - decorator
     return register
 
 
+# ----------------------------------------------------------------------------- 03
+
+
+@notebook("03_rescue_reachability")
+def _nb03() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 03 救援可达性 · Rescue reachability
+
+消防站、救援队多久能到达每个村？百年一遇洪水淹没道路后又要多久？
+本笔记本：建立道路网络 → 正常与洪水情景下的到达时间 → 等时圈 → 被洪水“孤立”的村庄
+→ 关键路段 → 一条具体的救援路线。
+
+How fast do fire stations and rescue teams reach each village, normally and when a
+100-year flood cuts roads? Road graph → travel times in both scenarios →
+isochrones → villages the flood isolates → critical links → one route.
+"""),
+        code("""
+%matplotlib inline
+import numpy as np
+import pandas as pd
+
+import gistool
+from gistool import maps, network
+
+data = gistool.load_changge()
+facilities = data.facilities
+facilities["kind"].value_counts()
+"""),
+        md("""
+## 1 道路网络 The road graph
+
+道路线在端点处连接成节点（容差 1 m），每条边的通行时间 = 长度 / 速度（`speed_kmh`
+或按道路等级的默认速度）。求解使用编译的最短路径算法（`scipy.sparse.csgraph`）。
+
+Road lines become a graph (nodes at shared endpoints); travel time = length /
+speed, the speed from `speed_kmh` or the road-class default.
+"""),
+        code("""
+graph = network.build_road_graph(data.roads)
+print(f"{graph.n_nodes:,} nodes, {graph.n_edges:,} edges")
+graph.components().summary()
+"""),
+        md("""
+## 2 洪水情景 The flood scenario
+
+沿每条道路采样百年一遇淹没水深：水深 ≥ 0.3 m 的路段**断行**，0.15–0.3 m 的路段**减速一半**，
+高架路段不受影响。
+
+Depth is sampled along every edge: ≥ 0.3 m cuts it, 0.15–0.3 m halves its speed;
+elevated roads are spared.
+"""),
+        code("""
+flood = network.apply_flood(graph, data.flood_depth[100])
+flood.affected.groupby("status").agg(edges=("edge_id", "size"), max_depth_m=("max_depth_m", "max"))
+"""),
+        code("""
+maps.flood_scenario_map(area=data, affected_edges=flood)
+"""),
+        md("""
+## 3 到达时间 Travel times, normal vs flood
+
+每个村取一个代表点（多边形内部的点），计算最近的消防站和救援队的到达时间（分钟）。
+`isolated_flood` = 平时可达、洪水时不可达。
+
+One representative point per village; minutes from the nearest facility of each
+kind, normal and under flood. `isolated_flood`: reachable normally, not in the flood.
+"""),
+        code("""
+targets = network.target_points(data.villages)
+rescuers = facilities[facilities["kind"].isin(["fire_station", "rescue_team"])]
+times = network.travel_times(graph, rescuers, targets, flood_graph=flood.graph)
+cols = ["target_name", "kind", "facility_name", "minutes_normal", "minutes_flood", "delta",
+        "isolated_flood"]
+times[cols].head()
+"""),
+        code("""
+def summary(t):
+    finite = np.isfinite(t["minutes_flood"])
+    return pd.Series({
+        "villages": len(t),
+        "mean min (normal)": t["minutes_normal"].mean(),
+        "≤ 15 min normal": t["within_15_normal"].mean(),
+        "≤ 15 min flood": t["within_15_flood"].mean(),
+        "mean min (flood, reachable)": t.loc[finite, "minutes_flood"].mean(),
+        "isolated by flood": int(t["isolated_flood"].sum()),
+    })
+
+
+times.groupby("kind").apply(summary, include_groups=False).round(2)
+"""),
+        md("""
+## 4 被孤立的村庄 Isolated villages
+
+消防站和救援队都到不了的村，是洪水期间需要预置救援力量或提前转移的重点。
+
+Villages that neither a fire station nor a rescue team reaches under the flood:
+pre-position crews or evacuate early.
+"""),
+        code("""
+wide = times.pivot_table(index="target_id", columns="kind", values="minutes_flood",
+                         aggfunc="min")
+cut_off = wide.index[~np.isfinite(wide).any(axis=1)]
+isolated = data.villages.set_index("code").loc[cut_off, ["name", "population"]]
+print(f"{len(isolated)} villages, {isolated['population'].sum():,.0f} people cut off "
+      "from every fire station and rescue team")
+isolated.sort_values("population", ascending=False).head(10)
+"""),
+        md("""
+## 5 等时圈 Isochrones
+
+5/10/15/30 分钟内消防站能到达的范围，平时与洪水时对比。
+
+Areas fire stations reach within 5, 10, 15 and 30 minutes, normal vs flood.
+"""),
+        code("""
+fire = facilities[facilities["kind"] == "fire_station"]
+iso = network.isochrones(graph, fire, [5, 10, 15, 30], flood_graph=flood.graph)
+iso.pivot_table(index="minutes", columns="scenario", values="area_km2").round(1)
+"""),
+        code("""
+maps.reachability_map(iso, facilities=facilities, area=data)
+"""),
+        md("""
+## 6 关键路段 Critical links
+
+哪条路断了，全市人口加权的救援时间增加最多（或孤立最多的人）？按孤立人口、再按增加的
+“人·分钟”排序。这些路段值得优先加固、设置防汛物资或备用通道。
+
+The edges whose loss most increases population-weighted rescue time (or isolates
+people): candidates for raising, protecting or doubling.
+"""),
+        code("""
+critical = network.critical_links(graph, rescuers, targets, weight="population", top=10)
+critical.drop(columns="geometry")
+"""),
+        md("""
+## 7 一条救援路线 A route
+
+洪水中到达时间增加最多（仍可到达）的村庄：平时与洪水时从最近消防站出发的路线。
+
+The village whose fire-station time grows most while staying reachable: its route
+normally and under the flood.
+"""),
+        code("""
+fire_times = times[(times["kind"] == "fire_station") & np.isfinite(times["minutes_flood"])]
+worst = fire_times.loc[fire_times["delta"].idxmax()]
+station = fire.set_index("id").geometry
+normal = network.route(graph, station[worst["facility_id"]], worst.geometry, scenario="normal")
+flooded = network.route(flood.graph, station[worst["facility_id_flood"]], worst.geometry,
+                        scenario="flood")
+print(worst["target_name"])
+pd.concat([normal, flooded]).drop(columns="geometry")
+"""),
+        code("""
+ax = data.townships.boundary.plot(color="lightgrey", linewidth=0.5, figsize=(7, 7))
+flood.affected.plot(ax=ax, color="tab:blue", linewidth=0.6)
+normal.plot(ax=ax, color="black", linewidth=2, label="normal")
+flooded.plot(ax=ax, color="tab:red", linewidth=2, linestyle="--", label="flood")
+ax.legend()
+x, y = worst.geometry.x, worst.geometry.y
+ax.set_xlim(x - 8000, x + 8000)
+ax.set_ylim(y - 8000, y + 8000)
+ax.set_axis_off()
+"""),
+        md("""
+## 8 networkx
+
+需要用 networkx 做其他分析时，`to_networkx()` 给出带坐标与通行时间的 MultiDiGraph。
+
+For your own analyses, `to_networkx()` returns a MultiDiGraph with coordinates and
+minutes on each edge.
+"""),
+        code("""
+G = graph.to_networkx()
+print(G)
+"""),
+    ]
+
+
 # ----------------------------------------------------------------------------- 04
 
 
