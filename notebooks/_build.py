@@ -380,6 +380,165 @@ config (`gistool.assess_risk(data, {"weighting": {"method": "entropy"}})`).
     ]
 
 
+# ----------------------------------------------------------------------------- 05
+
+
+@notebook("05_enterprise_four_colour")
+def _nb05() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 05 企业安全风险四色图 · The enterprise four-colour list
+
+安全风险四色图把每家企业分为 **重大（红）、较大（橙）、一般（黄）、低（蓝）** 四级。
+gistool 的做法：先按行业类别定**固有风险**（规模以上、重大危险源会提高），再看厂址：
+百年一遇淹没水深 ≥ 0.5 m、位于地质灾害高易发区或距隐患点 200 m 以内、洪涝时救援到达超过
+30 分钟，每符合一条**提升一级**（最高到重大）。规则是数据，可以修改，并随结果打印。
+
+最后生成“一图一单一表”：四色分布图、企业风险清单、按乡镇统计表。
+
+Each enterprise gets an inherent grade from its category (raised for above-scale
+firms and major hazard installations), then one step up for each site rule that
+applies (flood depth, geohazard, rescue access). The rules are a table you can
+edit. Outputs: the map, the list and the per-township table (一图一单一表).
+"""),
+        code("""
+%matplotlib inline
+from pathlib import Path
+
+import pandas as pd
+
+import gistool
+from gistool import maps
+from gistool.enterprise import DEFAULT_RULES, FourColourRules, four_colour
+from gistool.labels import ENTERPRISE_CATEGORIES, RISK_GRADES
+from gistool.tables import enterprise_list
+
+data = gistool.load_changge()
+result = gistool.assess_risk(data, progress=True)
+ents = result.enterprises
+GRADES = list(RISK_GRADES)            # 重大, 较大, 一般, 低
+"""),
+        md("""
+## 1 规则 The rules
+
+固有风险表（每个行业：一般情况 / 规模以上 / 重大危险源）和升级规则表：
+
+The inherent-grade table (per category: default, above scale, major hazard) and
+the raising rules:
+"""),
+        code("""
+DEFAULT_RULES.inherent
+"""),
+        code("""
+DEFAULT_RULES.raises
+"""),
+        md("""
+打印版（报告中使用的中文规则表）：
+
+The printable version used in the report:
+"""),
+        code("""
+result.rules
+"""),
+        md("""
+## 2 分级结果 The grades
+
+按行业统计各级企业数。危险化学品、烟花爆竹固有风险高，一般工贸企业大多为低风险（蓝），
+但位于深水区或救援困难处会被提升。
+
+Counts per category and grade:
+"""),
+        code("""
+by_category = pd.crosstab(ents["category"].map(ENTERPRISE_CATEGORIES), ents["risk_grade"],
+                          margins=True, margins_name="合计")
+by_category.reindex(columns=[*GRADES, "合计"])
+"""),
+        code("""
+# 哪些规则提升了等级？ Which rules raised grades (one firm may meet several)
+raised = ents["raised_by"].fillna("").str.split("；").explode()
+raised[raised != ""].value_counts().rename("enterprises")
+"""),
+        md("""
+## 3 按乡镇统计 Per township
+
+每个乡镇（街道）红、橙、黄、蓝企业的数量——这就是“一表”。
+
+Enterprises per township and colour: the table (一表).
+"""),
+        code("""
+town_names = data.townships.set_index("code")["name"]
+per_town = pd.crosstab(ents["township_code"].map(town_names), ents["risk_grade"])
+per_town = per_town.reindex(columns=GRADES, fill_value=0)
+per_town.columns = [f"{g}（{RISK_GRADES[g][1]}）" for g in GRADES]
+per_town["合计"] = per_town.sum(axis=1)
+per_town = per_town.sort_values(per_town.columns[0], ascending=False)
+per_town.index.name = "乡镇（街道）"
+per_town
+"""),
+        md("""
+## 4 改一条规则 Change a rule
+
+规则是数据：例如把淹没水深阈值从 0.5 m 降到 0.3 m（与道路断行阈值一致），只重算四色分级，
+不必重跑全部评估。
+
+The rules are data: lower the flood threshold to 0.3 m and recompute only the
+grades, reusing the rescue minutes of the result.
+"""),
+        code("""
+stricter = FourColourRules.with_thresholds(flood_depth_m=0.3)
+regraded = four_colour(
+    data.enterprises,
+    flood_depth_100=data.flood_depth[100],
+    geohazard_zones=data.geohazard_zones,
+    geohazard_points=data.geohazard_points,
+    access_minutes=ents["access_minutes_flood"].to_numpy(),
+    rules=stricter,
+)
+pd.DataFrame({
+    "水深 ≥ 0.5 m（默认）": ents["risk_grade"].value_counts(),
+    "水深 ≥ 0.3 m": regraded["risk_grade"].value_counts(),
+}).reindex(GRADES)
+"""),
+        md("""
+## 5 一图一单一表 The map, the list, the table
+
+- **一图**：四色分布图（PNG 300 dpi 与矢量 PDF，带图例、比例尺、指北针、坐标系说明）；
+- **一单**：企业风险清单，按等级从重到轻排序（CSV 带 BOM，Excel 直接打开不乱码；另存 XLSX）；
+- **一表**：乡镇统计表。
+
+The map (PNG + PDF), the list (most severe first; CSV with BOM and XLSX), the
+per-township table.
+"""),
+        code("""
+fig = maps.four_colour_map(result, area=data)
+fig
+"""),
+        code("""
+out = Path("outputs/four_colour")
+out.mkdir(parents=True, exist_ok=True)
+maps.save_map(fig, out / "四色图.png", dpi=150)
+maps.save_map(fig, out / "四色图.pdf")
+
+the_list = enterprise_list(ents, townships=result.townships)
+gistool.write_table(the_list, out / "企业风险清单.csv")
+gistool.write_table(the_list, out / "企业风险清单.xlsx")
+gistool.write_table(per_town.reset_index(), out / "乡镇四色统计表.xlsx", headings="canonical")
+print(sorted(p.name for p in out.iterdir()))
+the_list.head(10)
+"""),
+        md("""
+### 小结 Summary
+
+红色企业是重点监管对象；被“升级”的企业（`raised_by` 列）说明了原因：
+是厂址淹水、地灾隐患还是救援难以到达，对应的措施也不同（防汛设施、搬迁评估、
+就近配置救援力量）。
+
+Red firms come first; `raised_by` says why a firm was raised — flooding,
+geohazard or poor rescue access — which points to different measures.
+"""),
+    ]
+
+
 # ----------------------------------------------------------------------------- 06
 
 
