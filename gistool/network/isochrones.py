@@ -35,7 +35,7 @@ from gistool.network._lines import densify, substrings, vertex_fractions
 from gistool.network.graph import RoadGraph
 from gistool.network.reach import THRESHOLDS, source_groups
 from gistool.network.snap import SnapResult, as_points, snap_points
-from gistool.network.solve import augmented_csr, node_times, partial
+from gistool.network.solve import augmented_csr, node_times, partial, same_edge_pairs
 
 __all__ = ["isochrones", "reached_lines"]
 
@@ -314,12 +314,9 @@ class _Grid:
         m = members[snap.snapped[members]]
         # points on a source's own edge, reached directly from it
         if len(m):
-            on = pd.DataFrame({"edge": e, "p": np.arange(len(e))}).merge(
-                pd.DataFrame({"edge": snap.edge[m], "s": m}), on="edge"
-            )
-            if len(on):
-                p = on["p"].to_numpy()
-                s = on["s"].to_numpy()
+            p, s = same_edge_pairs(e, snap.edge[m])
+            if len(p):
+                s = m[s]
                 d = f[p] - snap.fraction[s]
                 ee = e[p]
                 direct = snap.offroad_minutes[s] + np.where(

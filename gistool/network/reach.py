@@ -199,41 +199,40 @@ def travel_times(
         points = points.copy()
         points[not_point] = shapely.point_on_surface(points[not_point])
 
-    def pick(arr: np.ndarray, src: np.ndarray) -> np.ndarray:
-        return np.where(src >= 0, arr[np.maximum(src, 0)], None)
-
-    frames = []
-    for name in groups:
-        minutes, src = normal[name]
-        cols: dict[str, object] = dict(base)
-        cols["kind"] = name
-        cols["facility_id"] = pick(fac_ids, src)
-        cols["facility_name"] = pick(fac_names, src)
-        if flood is None:
-            cols["minutes"] = minutes
-            cols["reachable"] = np.isfinite(minutes)
-            for t in thresholds:
-                cols[f"within_{_tname(t)}"] = minutes <= t
-        else:
-            fmin, fsrc = flood[name]
-            cols["facility_id_flood"] = pick(fac_ids, fsrc)
-            cols["facility_name_flood"] = pick(fac_names, fsrc)
-            cols["minutes_normal"] = minutes
-            cols["minutes_flood"] = fmin
-            with np.errstate(invalid="ignore"):
-                cols["delta"] = fmin - minutes
-            cols["reachable_normal"] = np.isfinite(minutes)
-            cols["reachable_flood"] = np.isfinite(fmin)
-            cols["isolated_flood"] = np.isfinite(minutes) & ~np.isfinite(fmin)
-            for t in thresholds:
-                cols[f"within_{_tname(t)}_normal"] = minutes <= t
-                cols[f"within_{_tname(t)}_flood"] = fmin <= t
-        cols["snapped"] = t_snap.snapped
-        cols["snap_distance_m"] = t_snap.distance_m
-        frames.append(pd.DataFrame(cols))
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(base)
-    geometry = np.tile(points, len(groups))
-    return gpd.GeoDataFrame(table, geometry=geometry, crs=graph.crs)
+    # one long table, built column by column (no per-group frames)
+    k = len(groups)
+    names = list(groups)
+    fac_ids_x = np.append(fac_ids, None)  # position -1 → None
+    fac_names_x = np.append(fac_names, None)
+    minutes = np.concatenate([normal[g][0] for g in names])
+    src = np.concatenate([normal[g][1] for g in names])
+    cols: dict[str, object] = {c: np.tile(v, k) for c, v in base.items()}
+    cols["kind"] = np.repeat(np.array(names, dtype=object), len(targets))
+    cols["facility_id"] = fac_ids_x[src]
+    cols["facility_name"] = fac_names_x[src]
+    if flood is None:
+        cols["minutes"] = minutes
+        cols["reachable"] = np.isfinite(minutes)
+        for t in thresholds:
+            cols[f"within_{_tname(t)}"] = minutes <= t
+    else:
+        fmin = np.concatenate([flood[g][0] for g in names])
+        fsrc = np.concatenate([flood[g][1] for g in names])
+        cols["facility_id_flood"] = fac_ids_x[fsrc]
+        cols["facility_name_flood"] = fac_names_x[fsrc]
+        cols["minutes_normal"] = minutes
+        cols["minutes_flood"] = fmin
+        with np.errstate(invalid="ignore"):
+            cols["delta"] = fmin - minutes
+        cols["reachable_normal"] = np.isfinite(minutes)
+        cols["reachable_flood"] = np.isfinite(fmin)
+        cols["isolated_flood"] = np.isfinite(minutes) & ~np.isfinite(fmin)
+        for t in thresholds:
+            cols[f"within_{_tname(t)}_normal"] = minutes <= t
+            cols[f"within_{_tname(t)}_flood"] = fmin <= t
+    cols["snapped"] = np.tile(t_snap.snapped, k)
+    cols["snap_distance_m"] = np.tile(t_snap.distance_m, k)
+    return gpd.GeoDataFrame(cols, geometry=np.tile(points, k), crs=graph.crs)
 
 
 def _tname(t: float) -> str:

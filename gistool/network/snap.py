@@ -94,6 +94,38 @@ def as_points(points: gpd.GeoDataFrame | gpd.GeoSeries, graph: RoadGraph, what: 
     return geoms
 
 
+def _tree(
+    graph: RoadGraph, edge_geoms: np.ndarray, candidates: np.ndarray, *, cache: bool
+) -> shapely.STRtree:
+    """STRtree of the candidate edges; the default one is cached on the graph's shared meta."""
+    if cache:
+        hit = graph.meta.get("_snap_tree")
+        if hit is not None and hit[0] is graph.edges:
+            return hit[1]
+    tree = shapely.STRtree(edge_geoms[candidates])
+    if cache:
+        graph.meta["_snap_tree"] = (graph.edges, tree)
+    return tree
+
+
+def _nearest(
+    tree: shapely.STRtree, geoms: np.ndarray, max_distance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest tree item and distance of every point (a bounded search first, then the rest)."""
+    n = len(geoms)
+    item = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    (src, hit), d = tree.query_nearest(
+        geoms, max_distance=max(max_distance, 1e-9), return_distance=True, all_matches=False
+    )
+    item[src], dist[src] = hit, d
+    rest = np.flatnonzero(item < 0)
+    if len(rest):
+        (src, hit), d = tree.query_nearest(geoms[rest], return_distance=True, all_matches=False)
+        item[rest[src]], dist[rest[src]] = hit, d
+    return item, dist
+
+
 def snap_points(
     graph: RoadGraph,
     points: gpd.GeoDataFrame | gpd.GeoSeries,
@@ -153,11 +185,9 @@ def snap_points(
             np.zeros(0, np.int64), empty, empty, np.zeros(0, bool), empty, empty, empty,
             max_distance,
         )
-    tree = shapely.STRtree(edge_geoms[candidates])
-    (src, hit), dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
-    order = np.argsort(src, kind="stable")
-    edge = candidates[hit[order]]
-    dist = dist[order]
+    tree = _tree(graph, edge_geoms, candidates, cache=edges is None)
+    edge, dist = _nearest(tree, geoms, max_distance)
+    edge = candidates[edge]
     line = edge_geoms[edge]
     length = shapely.length(line)
     along = shapely.line_locate_point(line, geoms)

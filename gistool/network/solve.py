@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import csr_array
 
 from gistool.network.graph import RoadGraph
@@ -144,6 +143,22 @@ def node_times(
     return NodeTimes(dist=dist[:n], source=src[:n], pred=pred.astype(np.int64), members=members)
 
 
+def same_edge_pairs(a_edges: np.ndarray, b_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``(i, j)`` with ``a_edges[i] == b_edges[j]`` (``b`` small), vectorised."""
+    b_edges = np.asarray(b_edges, dtype=np.int64)
+    if len(b_edges) == 0 or len(a_edges) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(b_edges, kind="stable")
+    sb = b_edges[order]
+    lo = np.searchsorted(sb, a_edges, side="left")
+    hi = np.searchsorted(sb, a_edges, side="right")
+    count = hi - lo
+    i = np.repeat(np.arange(len(a_edges)), count)
+    start = np.repeat(lo, count)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    return i, order[start + offset]
+
+
 def target_times(
     graph: RoadGraph,
     times: NodeTimes,
@@ -174,27 +189,22 @@ def target_times(
     src = np.where(use_v, times.source[ev[e]], times.source[eu[e]])
     via = np.where(use_v, 1, 0)
     # a source on the same edge: run along the edge directly
-    m = times.members
-    if len(m):
-        s_edge = pd.DataFrame({"edge": sources.edge[m], "s": m})
-        t_edge = pd.DataFrame({"edge": np.where(ok, targets.edge, -2), "t": np.arange(len(e))})
-        pairs = t_edge.merge(s_edge, on="edge")
-        if len(pairs):
-            ti = pairs["t"].to_numpy()
-            si = pairs["s"].to_numpy()
-            ee = pairs["edge"].to_numpy()
-            d = f[ti] - sources.fraction[si]
-            direct = sources.offroad_minutes[si] + np.where(
-                d >= 0, partial(d, fwd[ee]), partial(-d, bwd[ee])
-            )
-            order = np.lexsort((direct, ti))
-            ti, si, direct = ti[order], si[order], direct[order]
-            first = np.r_[True, ti[1:] != ti[:-1]]
-            ti, si, direct = ti[first], si[first], direct[first]
-            better = direct < best[ti]
-            best[ti[better]] = direct[better]
-            src[ti[better]] = si[better]
-            via[ti[better]] = 2
+    ti, si = same_edge_pairs(np.where(ok, targets.edge, -2), sources.edge[times.members])
+    if len(ti):
+        si = times.members[si]
+        ee = targets.edge[ti]
+        d = f[ti] - sources.fraction[si]
+        direct = sources.offroad_minutes[si] + np.where(
+            d >= 0, partial(d, fwd[ee]), partial(-d, bwd[ee])
+        )
+        order = np.lexsort((direct, ti))
+        ti, si, direct = ti[order], si[order], direct[order]
+        first = np.r_[True, ti[1:] != ti[:-1]]
+        ti, si, direct = ti[first], si[first], direct[first]
+        better = direct < best[ti]
+        best[ti[better]] = direct[better]
+        src[ti[better]] = si[better]
+        via[ti[better]] = 2
     minutes = np.where(ok, best + targets.offroad_minutes, np.inf)
     reach = np.isfinite(minutes)
     return (
