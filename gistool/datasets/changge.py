@@ -222,30 +222,20 @@ def write_dataset(layers: dict[str, Any], directory: Path) -> dict[str, Any]:
     dict
         The manifest (also written as ``manifest.json``).
     """
-    import pyogrio
-
     from gistool.datasets.hydro import NODATA
     from gistool.io.raster import write_raster
-    from gistool.io.write import FIXED_TIMESTAMP, gdal_config
+    from gistool.io.write import write_gpkg_layers
 
     directory.mkdir(parents=True, exist_ok=True)
     crs = layers["boundary"].crs
-    counts = {}
-    with atomic_path(directory / GPKG_NAME) as tmp, gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP):
-        for name in _VECTOR_ORDER:
-            gdf = layers.get(name)
-            if gdf is None:
-                continue
-            tag = "合成数据（synthetic）" if name in SYNTHETIC else "真实数据（real）"
-            pyogrio.write_dataframe(
-                gdf,
-                tmp,
-                driver="GPKG",
-                layer=name,
-                append=tmp.exists(),
-                layer_options={"DESCRIPTION": f"{tag}: {SOURCES[name]}"},
-            )
-            counts[name] = len(gdf)
+    vectors = {name: layers.get(name) for name in _VECTOR_ORDER if layers.get(name) is not None}
+    descriptions = {
+        name: ("合成数据（synthetic）" if name in SYNTHETIC else "真实数据（real）")
+        + f": {SOURCES[name]}"
+        for name in vectors
+    }
+    write_gpkg_layers(vectors, directory / GPKG_NAME, descriptions=descriptions)
+    counts = {name: len(gdf) for name, gdf in vectors.items()}
     write_raster(layers["dem"], directory / "dem.tif", transform=layers["transform"], crs=crs)
     for period, depth in sorted(layers["flood_depth"].items()):
         write_raster(

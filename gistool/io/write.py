@@ -340,3 +340,90 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, final: Path, *, overwrite: bool) -> 
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     return final
+
+
+def gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` with columns a GeoPackage stores faithfully.
+
+    Text-like objects become ``str`` (or None), infinite floats become NaN
+    (SQLite has no infinity), the index is dropped and ``attrs`` cleared;
+    booleans stay booleans (GeoPackage stores them with a boolean subtype).
+    """
+    import numpy as np
+    import pandas as pd
+
+    out = gdf.reset_index(drop=True).copy()
+    out.attrs = {}
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        s = out[col]
+        if s.dtype == object or str(s.dtype).startswith(("string", "str")):
+            out[col] = s.map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object)
+        elif s.dtype.kind == "f":
+            out[col] = s.replace([np.inf, -np.inf], np.nan)
+    return out
+
+
+def write_gpkg_layers(
+    layers: dict[str, gpd.GeoDataFrame | None],
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = True,
+    descriptions: dict[str, str] | None = None,
+) -> list[str]:
+    """Write several layers into one new GeoPackage, atomically and with deterministic bytes.
+
+    Layers are written in the order given; ``None`` or empty layers are
+    skipped. The whole file is built at a temporary path and renamed into
+    place, so readers never see a file with only some of the layers.
+
+    Parameters
+    ----------
+    layers
+        Layer name → GeoDataFrame (each must carry a CRS).
+    path
+        Output ``.gpkg``; replaced as a whole.
+    overwrite
+        If False, refuse to replace an existing file.
+    descriptions
+        Optional layer name → description stored in ``gpkg_contents``
+        (QGIS shows it as the layer's abstract).
+
+    Returns
+    -------
+    list of str
+        The names of the layers written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> g = gpd.GeoDataFrame({"v": [float("inf")]}, geometry=[shapely.Point(0, 0)], crs=4547)
+    >>> write_gpkg_layers({"a": g, "b": g, "empty": g.iloc[:0]}, d / "x.gpkg")
+    ['a', 'b']
+    """
+    import pyogrio
+
+    final = Path(path)
+    written: list[str] = []
+    with (
+        write_guard(final),
+        atomic_path(final, overwrite=overwrite) as tmp,
+        gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP),
+    ):
+        for name, gdf in layers.items():
+            if gdf is None or len(gdf) == 0:
+                continue
+            if gdf.crs is None:
+                msg = f"cannot write layer '{name}' to '{final}': it has no CRS; set one first"
+                raise CRSError(msg)
+            options = {}
+            if descriptions and name in descriptions:
+                options["DESCRIPTION"] = descriptions[name]
+            pyogrio.write_dataframe(
+                gpkg_frame(gdf), tmp, driver="GPKG", layer=name, append=tmp.exists(),
+                layer_options=options or None,
+            )
+            written.append(name)
+    return written
