@@ -40,6 +40,307 @@ def notebook(name: str):  # noqa: ANN201 - decorator
     return register
 
 
+# ----------------------------------------------------------------------------- 01
+
+
+@notebook("01_quickstart")
+def _nb01() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 01 快速入门 · Quickstart
+
+五分钟走完一次完整的县域风险评估：加载长葛市数据 → 查看图层 → 运行评估 →
+综合风险区划图 → 风险最高的 10 个村 → 交互地图 → 导出成果。
+
+A complete county assessment in five minutes: load Changge, look at the layers,
+assess, draw the zoning map, list the ten riskiest villages, explore the
+interactive map and export the results.
+
+> 数据说明：长葛市的县界、乡镇和村名称与区划代码是真实的；乡镇/村边界、企业、道路、
+> 洪水和地质灾害图层是**合成的示意数据**，只用于演示方法。
+> The outline, names and codes are real; boundaries, enterprises, roads and hazard
+> layers are synthetic demonstration data.
+"""),
+        code("""
+%matplotlib inline
+import gistool
+
+data = gistool.load_changge()      # 第一次运行会生成并缓存数据 (first run builds a cache)
+data
+"""),
+        md("""
+## 1 图层 The layers
+
+`StudyArea` 把所有图层放在一起，都在同一个投影坐标系（长葛：CGCS2000 3 度带，中央经线
+114°E，EPSG:4547，单位米）。每个图层都是 GeoDataFrame，列名是统一的标准列名。
+
+A `StudyArea` holds every layer in one projected CRS (metres). Each layer is a
+GeoDataFrame with the canonical columns.
+"""),
+        code("""
+data.villages.head()
+"""),
+        code("""
+data.enterprises[["name", "category", "above_scale", "major_hazard", "employees"]].head()
+"""),
+        code("""
+from gistool import maps
+
+maps.hazard_overview_map(area=data)
+"""),
+        md("""
+## 2 评估 Assess
+
+一行代码计算危险性 H、暴露度 E、脆弱性 V、救援能力 C，合成综合风险指数
+R = H·E·V·(1−C)（加权几何平均，AHP 权重），分五级（高、中高、中、中低、低），
+并生成风险分区、企业四色清单和救援可达性。
+
+One call computes H, E, V, C, the composite index, the five levels for townships,
+villages and a 500 m grid, the zones, the four-colour list and rescue times.
+"""),
+        code("""
+result = gistool.assess_risk(data, progress=True)
+result.weights.round(3)
+"""),
+        code("""
+summary = result.summary()
+summary[summary["layer"] == "villages"][["class_name", "n", "population", "area_km2"]]
+"""),
+        md("""
+## 3 风险区划图 The zoning map
+
+连片的同级网格合并为风险区，小于 0.5 km² 的碎片并入相邻区。
+
+Contiguous grid cells of one level become zones; slivers under 0.5 km² merge
+into their neighbour.
+"""),
+        code("""
+maps.risk_zoning_map(result, area=data)
+"""),
+        md("""
+## 4 风险最高的 10 个村 The ten riskiest villages
+
+`driver` 是贡献最大的因子：H 危险性、E 暴露度、V 脆弱性、C 救援能力不足。
+`level_stability` 是权重扰动下保持该等级的比例（见笔记本 04）。
+
+`driver` names the factor that contributes most; `level_stability` is the share
+of perturbed-weight runs keeping the level (notebook 04).
+"""),
+        code("""
+top10 = result.villages.nsmallest(10, "rank")
+top10[["rank", "name", "risk_index", "risk_level_name", "driver_name", "population",
+       "level_stability"]]
+"""),
+        md("""
+## 5 交互地图 Interactive map
+
+可缩放、可开关图层、鼠标悬停看属性；离线可用（BokehJS 内嵌，不需要网络或底图）。
+
+Zoom, toggle layers, hover for attributes; fully offline.
+"""),
+        code("""
+from bokeh.io import output_notebook, show
+from bokeh.resources import INLINE
+
+from gistool.webmap import webmap
+
+output_notebook(INLINE, hide_banner=True)
+show(webmap(result, data=data))
+"""),
+        md("""
+## 6 导出 Export
+
+- GeoPackage：每个图层一层，可直接在 QGIS / ArcGIS 中打开；
+- 表格：CSV（带 BOM，Excel 直接打开）与 XLSX，中文表头；
+- 地图：PNG 与 PDF。
+
+GeoPackage for QGIS/ArcGIS, CSV/XLSX tables with Chinese headings, PNG/PDF maps.
+For the whole set at once (with the report and provenance) use `gistool run`
+(notebook 07).
+"""),
+        code("""
+from pathlib import Path
+
+from gistool.tables import write_tables
+
+out = Path("outputs/quickstart")
+out.mkdir(parents=True, exist_ok=True)
+result.to_gpkg(out / "zoning.gpkg", overwrite=True)
+write_tables(result, out / "tables")
+maps.save_map(maps.risk_zoning_map(result, area=data), out / "risk_zoning.png", dpi=150)
+sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+"""),
+    ]
+
+
+# ----------------------------------------------------------------------------- 02
+
+
+@notebook("02_flood_risk_zoning")
+def _nb02() -> list[nbformat.NotebookNode]:
+    return [
+        md("""
+# 02 洪涝风险区划 · Flood risk zoning
+
+一步步看洪涝危险性如何算出来，以及分级方法对区划的影响：
+村和网格的淹没指标 → 危险性 H → 综合风险指数 → 自然断点法与分位数法对比 →
+风险分区 → 导出 GeoPackage 与地图。
+
+Step by step: flood indicators per village and grid cell, the hazard H, the
+composite index, natural breaks vs quantiles, zones, and the GeoPackage and maps.
+"""),
+        code("""
+%matplotlib inline
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+import gistool
+from gistool import maps
+from gistool.classify import classify
+from gistool.hazard import hazard_indicators
+from gistool.labels import RISK_LEVELS
+from gistool.units import make_grid_units
+from gistool.zoning import make_zones, summary_by_level
+
+data = gistool.load_changge()
+{T: p.name for T, p in data.flood_depth.items()}
+"""),
+        md("""
+## 1 淹没指标 Flood indicators per village
+
+对每个重现期 T（20、50、100 年一遇），计算各村被淹面积比例（按栅格像元与村界的**精确
+覆盖比例**加权），并按水深分级：0.15–0.5 m、0.5–1 m、1–2 m、> 2 m 分别记 1–4 分：
+
+- 单一重现期得分 h<sub>T</sub> = Σ<sub>c</sub> s<sub>c</sub>·frac<sub>c</sub> / 4；
+- 多重现期合成 H<sub>flood</sub> = Σ p<sub>T</sub>·h<sub>T</sub> / Σ p<sub>T</sub>，p<sub>T</sub> = 1/T（常遇洪水权重大）；
+- 危险性 H = 0.7·mm(H<sub>flood</sub>) + 0.3·mm(H<sub>geo</sub>)（mm 为最小–最大标准化，H<sub>geo</sub> 为地质灾害）。
+
+Per return period the share of each village in each depth class (exact cell
+coverage), scored 1–4; periods combined weighted by 1/T; H mixes flood and
+geological hazard.
+"""),
+        code("""
+haz = hazard_indicators(
+    data.villages,
+    flood_depth=data.flood_depth,
+    geohazard_zones=data.geohazard_zones,
+    geohazard_points=data.geohazard_points,
+)
+villages = data.villages.join(haz)
+cols = ["name", "flood_frac_20", "flood_frac_50", "flood_frac_100", "H_flood", "H_geo", "H"]
+villages.nlargest(10, "H_flood")[cols]
+"""),
+        md("""
+## 2 网格 The 500 m grid
+
+网格单元（500 m，按县界裁剪）让风险区不受行政边界限制。网格的淹没比例用分块求和计算，
+与精确覆盖结果相同。
+
+Grid cells (500 m, clipped to the county) let zones cross village borders.
+"""),
+        code("""
+grid = make_grid_units(data.boundary, size=500)
+grid = grid.join(hazard_indicators(grid, flood_depth=data.flood_depth,
+                                   geohazard_zones=data.geohazard_zones,
+                                   geohazard_points=data.geohazard_points))
+print(len(grid), "cells;", f"{(grid['flood_frac_100'] > 0).mean():.0%} with some 100-year water")
+ax = grid.plot(column="H_flood", cmap="Blues", figsize=(9, 5), legend=True,
+               legend_kwds={"label": "H_flood"})
+data.townships.boundary.plot(ax=ax, color="grey", linewidth=0.5)
+ax.set_axis_off()
+"""),
+        md("""
+## 3 综合风险指数 The composite index
+
+`assess_risk` 把 H 与暴露度 E、脆弱性 V、救援能力 C 合成：
+R = Π<sub>k</sub> max(x′<sub>k</sub>, 0.01)<sup>w<sub>k</sub></sup>，
+x′ 为标准化后的 H、E、V、1−C。
+
+The full assessment combines H with exposure, vulnerability and capacity.
+"""),
+        code("""
+result = gistool.assess_risk(data, progress=True)
+g = result.grid
+g["risk_index"].describe().round(3)
+"""),
+        md("""
+## 4 自然断点法与分位数法 Natural breaks vs quantiles
+
+- **自然断点法**（Fisher–Jenks，精确解）：使各级内部差异最小，适合偏态数据——
+  风险高的网格少，高风险级也少；
+- **分位数法**：每级网格数相同，不论指数的实际差异——低风险地区也会有 20% 被划为“高风险”。
+
+Natural breaks follow the data (few cells are really high); quantiles put 20 %
+of the cells in every level whatever their values.
+"""),
+        code("""
+values = g["risk_index"].to_numpy()
+nb = classify(values, method="natural_breaks")
+qu = classify(values, method="quantiles")
+names = [RISK_LEVELS[k][0] for k in RISK_LEVELS]
+pd.DataFrame({
+    "natural breaks: cells": pd.Series(nb.counts).reindex(list(RISK_LEVELS), fill_value=0).to_numpy(),
+    "quantiles: cells": pd.Series(qu.counts).reindex(list(RISK_LEVELS), fill_value=0).to_numpy(),
+}, index=names)
+"""),
+        code("""
+colours = {k: v[2] for k, v in RISK_LEVELS.items()}
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
+for ax, (title, levels) in zip(axes, [("natural breaks", nb.levels), ("quantiles", qu.levels)]):
+    g.plot(color=[colours[int(v)] for v in levels], ax=ax, linewidth=0)
+    data.townships.boundary.plot(ax=ax, color="black", linewidth=0.4)
+    ax.set_title(title)
+    ax.set_axis_off()
+"""),
+        md("""
+## 5 风险分区 Zones
+
+连片同级网格合并为风险区，小于 0.5 km² 的碎片并入相邻区。两种分级得到的分区对比：
+
+Zones from each classification (slivers under 0.5 km² merged):
+"""),
+        code("""
+kw = {"min_area": 0.5e6, "population": "population", "enterprises": "n_enterprises"}
+zones_nb = make_zones(g.assign(risk_level=nb.levels), **kw)
+zones_qu = make_zones(g.assign(risk_level=qu.levels), **kw)
+print(len(zones_nb), "zones (natural breaks);", len(zones_qu), "zones (quantiles)")
+summary_by_level(zones_nb)
+"""),
+        code("""
+maps.risk_zoning_map(result, area=data)
+"""),
+        md("""
+## 6 导出 Export
+
+GeoPackage 可以在 QGIS（拖入窗口）或 ArcGIS（“添加数据”）中直接打开，每个图层一层，
+坐标系已写入。地图导出 PNG（300 dpi 用于打印）与 PDF（矢量）。
+
+Layers into one GeoPackage (CRS stored), maps as PNG and PDF.
+"""),
+        code("""
+out = Path("outputs/flood_zoning")
+out.mkdir(parents=True, exist_ok=True)
+gpkg = out / "flood_zoning.gpkg"
+gistool.write_layer(result.zones, gpkg, layer="zones")
+gistool.write_layer(result.villages[["code", "name", "H", "risk_index", "risk_level",
+                                     "risk_level_name", "rank", "geometry"]], gpkg,
+                    layer="villages")
+gistool.write_layer(zones_qu, gpkg, layer="zones_quantiles")
+
+fig = maps.risk_zoning_map(result, area=data)
+maps.save_map(fig, out / "risk_zoning.png", dpi=150)
+maps.save_map(fig, out / "risk_zoning.pdf")
+maps.save_map(maps.hazard_overview_map(area=data), out / "hazard_overview.png", dpi=150)
+
+import pyogrio
+
+pyogrio.list_layers(gpkg)
+"""),
+    ]
+
+
 # ----------------------------------------------------------------------------- 03
 
 
