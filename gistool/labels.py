@@ -152,6 +152,8 @@ COLUMN_HEADINGS: Final[dict[str, str]] = {
     "raised_by": "升级原因",
     "village_code": "村级代码",
     "village_risk_level": "所在村风险等级",
+    "category_name": "行业类别名称",
+    "color_name": "四色",
 }
 
 

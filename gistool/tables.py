@@ -57,22 +57,12 @@ _ENTERPRISE_COLUMNS: Final[tuple[str, ...]] = (
     "in_high_zone", "near_hazard_point", "access_minutes_flood", "township_name",
 )
 
-#: Extra Chinese headings for columns these tables add.
+#: Chinese headings of the summary table's own columns (the others come from
+#: :data:`gistool.labels.COLUMN_HEADINGS`).
 EXTRA_HEADINGS: Final[dict[str, str]] = {
-    "driver_name": "主导因子",
-    "category_name": "行业类别",
-    "color_name": "颜色",
-    "inherent_grade": "固有风险等级",
-    "raised_by": "升级原因",
-    "flood_depth_100": "百年一遇水深(米)",
-    "in_high_zone": "位于地灾高易发区",
-    "near_hazard_point": "邻近地灾隐患点",
-    "access_minutes_flood": "洪涝情景救援时间(分钟)",
     "item": "项目",
     "class_name": "类别",
     "n": "数量",
-    "population": "人口",
-    "area_km2": "面积(km²)",
     "share": "占比",
 }
 

@@ -162,7 +162,7 @@ def test_write_tables_csv_bom_xlsx_frozen_chinese(tmp_path) -> None:
     csv = pd.read_csv(tmp_path / "village_ranking.csv", encoding="utf-8-sig", dtype=str)
     assert list(csv.columns[:3]) == ["排名", "代码", "名称"]
     assert "风险等级名称" in csv.columns
-    assert "主导因子" in csv.columns
+    assert "主导因子名称" in csv.columns
     # the formula-looking name is neutralised in CSV
     assert "'=cmd|' /C calc'!A0" in csv["名称"].tolist()
     wb = load_workbook(tmp_path / "village_ranking.xlsx")
@@ -176,7 +176,7 @@ def test_write_tables_csv_bom_xlsx_frozen_chinese(tmp_path) -> None:
     assert cell.value == "=cmd|' /C calc'!A0"
     ent = load_workbook(tmp_path / "enterprise_four_colour.xlsx").active
     assert [c.value for c in ent[1]][:2] == ["编号", "名称"]
-    assert "颜色" in [c.value for c in ent[1]]
+    assert "四色" in [c.value for c in ent[1]]
     e4 = next(r for r in ent.iter_rows(min_row=2) if r[0].value == "E4")
     assert e4[1].value == "@SUM(A1)"
     assert e4[1].data_type == "s"

@@ -104,11 +104,9 @@ def report_html(
                                   headings={"township_name": "所属乡镇", "driver_name": "主导因子"},
                                   note=note)
     if enterprises is not None and "risk_grade" in enterprises:
-        from gistool.tables import EXTRA_HEADINGS
-
         el = enterprise_list(enterprises, townships=townships)
         ent = table_from_frame(el, "企业安全风险四色清单 Four-colour enterprise list（一单）",
-                               colour_by="risk_grade", headings=EXTRA_HEADINGS)
+                               colour_by="risk_grade")
         cross = table_from_frame(enterprise_crosstab(pd.DataFrame(enterprises)),
                                  "企业风险等级统计表（一表）Enterprises by category and grade")
     summ = table_from_frame(summary_table(result), "统计汇总 Summary table",
