@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -130,3 +131,16 @@ def study_area() -> SimpleNamespace:
                            townships=lay["townships"], villages=lay["villages"],
                            enterprises=lay["enterprises"], synthetic=("villages", "roads"),
                            sources={"villages": "合成数据"}, flood_depth={}, dem=None)
+
+
+def real_area() -> Any:
+    """A :class:`gistool.StudyArea` of the same layers (no rasters)."""
+    from gistool.area import StudyArea
+
+    lay = layers()
+    boundary = gpd.GeoDataFrame({"code": ["411082"], "name": ["测试县"]},
+                                geometry=[lay["townships"].union_all()], crs=CRS)
+    return StudyArea(name="测试县", crs=lay["townships"].crs, boundary=boundary,
+                     townships=lay["townships"], villages=lay["villages"],
+                     enterprises=lay["enterprises"], facilities=lay["facilities"],
+                     roads=lay["roads"], synthetic=("villages", "roads"))

@@ -182,3 +182,16 @@ def test_provenance_given_and_embedded_font(tmp_path) -> None:
     assert "ab" * 32 in text
     assert "url(data:font/woff;base64," in text
     assert external_references(text) == []
+
+
+def test_maps_auto_draws_the_available_maps(tmp_path) -> None:
+    from _webmap_fixtures import real_area
+
+    lay = layers()
+    out = write_report(result(), tmp_path / "r.html", data=real_area(), maps="auto",
+                       network={"isochrones": lay["isochrones"]}, embed_font=False)
+    ids = re.findall(r'<figure class="map" id="map-([a-z_]+)">', out.read_text(encoding="utf-8"))
+    # no flood raster or geohazards in this area: three of the five maps
+    assert ids == ["risk_zoning", "reachability", "four_colour"]
+    with pytest.raises(ValueError, match="'auto'"):
+        write_report(result(), tmp_path / "x.html", maps="all", embed_font=False)

@@ -67,7 +67,7 @@ def _network_tables(network: Mapping[str, Any]) -> list[Table]:
 def report_html(
     result: Any,
     *,
-    maps: Mapping[str, Any] | None = None,
+    maps: Mapping[str, Any] | str | None = None,
     maps_dir: str | os.PathLike[str] | None = None,
     provenance: Mapping[str, Any] | None = None,
     data: Any = None,
@@ -84,7 +84,22 @@ def report_html(
 
     area = getattr(data, "name", None) or ""
     title = title or f"{area}自然灾害与安全生产风险评估报告".strip()
-    images = collect_maps(maps, maps_dir)
+    if isinstance(maps, str):
+        if maps != "auto":
+            msg = f"maps must be a mapping or 'auto', not {maps!r}"
+            raise ValueError(msg)
+        from gistool.report.maps import render_maps
+
+        figures = render_maps(result, data, network, date=str(date) if date else None)
+        try:
+            images = collect_maps(figures, maps_dir)
+        finally:
+            import matplotlib.pyplot as plt
+
+            for fig in figures.values():
+                plt.close(fig)
+    else:
+        images = collect_maps(maps, maps_dir)
     cards = summary_cards(result)
     townships = getattr(result, "townships", None)
     villages = getattr(result, "villages", None)
@@ -162,7 +177,7 @@ def write_report(
     result: Any,
     path: str | os.PathLike[str] = "report.html",
     *,
-    maps: Mapping[str, Any] | None = None,
+    maps: Mapping[str, Any] | str | None = None,
     maps_dir: str | os.PathLike[str] | None = None,
     provenance: Mapping[str, Any] | None = None,
     data: Any = None,
@@ -192,8 +207,10 @@ def write_report(
     path
         Output ``.html`` file.
     maps
-        Map name → matplotlib Figure, ``.png`` path or PNG bytes. Known names:
-        :data:`gistool.report.images.MAP_TITLES`.
+        Map name → matplotlib Figure, ``.png`` path or PNG bytes (known names:
+        :data:`gistool.report.images.MAP_TITLES`), or ``"auto"`` to draw the
+        five maps whose inputs exist with :mod:`gistool.maps`
+        (:func:`gistool.report.maps.render_maps`).
     maps_dir
         A directory whose ``*.png`` files are added (``maps`` wins on a name).
     provenance
