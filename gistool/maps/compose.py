@@ -34,12 +34,17 @@ def finish_page(
     subtitle: str | None = None,
     legends: Sequence[elements.LegendSection] = (),
     township_names: bool = True,
+    clip: bool = True,
 ) -> Any:
     """Boundaries and names, north arrow and scale bar on every frame; title, legends, notes.
+
+    With ``clip``, the layers drawn so far are clipped to the county boundary.
 
     Returns the figure.
     """
     for ax in mp.maps:
+        if clip:
+            elements.clip_to(ax, inputs.boundary)
         lim = ax.get_xlim(), ax.get_ylim()
         elements.draw_boundaries(mp, ax, inputs.townships, inputs.boundary,
                                  names=township_names)

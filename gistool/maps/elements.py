@@ -24,6 +24,7 @@ __all__ = [
     "add_notes",
     "add_scale_bar",
     "add_title",
+    "clip_to",
     "draw_boundaries",
     "halo",
     "nice_scale_length",
@@ -74,6 +75,35 @@ def draw_boundaries(
                         color="#222222", zorder=40, path_effects=halo(), clip_on=True)
     if boundary is not None and len(boundary):
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=21)
+
+
+def polygon_path(geom: Any) -> Any:
+    """A matplotlib :class:`~matplotlib.path.Path` of a (multi)polygon, holes included."""
+    from matplotlib.path import Path
+
+    parts = []
+    for poly in shapely.get_parts(geom):
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
+            codes[0], codes[-1] = Path.MOVETO, Path.CLOSEPOLY
+            parts.append(Path(xy, codes))
+    return Path.make_compound_path(*parts)
+
+
+def clip_to(ax: Any, boundary: gpd.GeoDataFrame | None) -> None:
+    """Clip every layer already drawn on ``ax`` to the boundary polygon(s)."""
+    from matplotlib.patches import PathPatch
+
+    if boundary is None or not len(boundary):
+        return
+    geom = shapely.union_all(boundary.geometry.to_numpy())
+    if geom.is_empty or shapely.get_type_id(geom) not in (3, 6):
+        return
+    clip = PathPatch(polygon_path(geom), transform=ax.transData, facecolor="none",
+                     edgecolor="none")
+    for artist in [*ax.collections, *ax.images, *ax.lines]:
+        artist.set_clip_path(clip)
 
 
 def add_north_arrow(page: MapPage, ax: Any, *, xy: tuple[float, float] = (0.955, 0.84)) -> None:
@@ -147,7 +177,7 @@ def add_scale_bar(page: MapPage, ax: Any, *, xy: tuple[float, float] = (0.035, 0
     pad = 0.35 * seg
     label_h = page.fontsize("scale") / 72 / (bbox.height * fh) * (y1 - y0)
     ax.add_patch(Rectangle((bx - pad, by - pad * 0.6), length + 2 * pad + 0.9 * seg,
-                           bar_h + label_h * 1.9 + pad * 0.6, facecolor="white", alpha=0.85,
+                           bar_h + label_h * 1.9 + pad * 0.6, facecolor="white", alpha=1.0,
                            edgecolor="#999999", linewidth=0.4, zorder=48))
     for i in range(n):
         ax.add_patch(Rectangle((bx + i * seg, by), seg, bar_h, zorder=49, linewidth=0.6,

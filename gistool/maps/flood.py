@@ -133,8 +133,8 @@ def flood_scenario_map(
         impact = []
         if affected is not None:
             status = affected["status"].astype(str).to_numpy()
-            for st, colour, label, width in (("slowed", _SLOWED, "降速通行路段", 1.4),
-                                              ("cut", _CUT, "中断路段", 2.0)):
+            for st, colour, label, width in (("slowed", _SLOWED, "降速通行路段", 0.8),
+                                              ("cut", _CUT, "中断路段", 1.1)):
                 m = status == st
                 if m.any():
                     affected[m].plot(ax=ax, color=colour, linewidth=width * mp.size, zorder=25)
@@ -146,15 +146,16 @@ def flood_scenario_map(
             iso, is_ent = isolated_points(iso)
             xy = elements.as_points(iso) if len(iso) else np.empty((0, 2))
             for m, shape, colour, label, unit, size in (
-                (~is_ent, "^", "#7a0177", "孤立居民点", "处", 4.5),
-                (is_ent, "X", "#252525", "孤立企业", "家", 4.0),
+                (~is_ent, "^", "#7a0177", "孤立居民点", "处", 3.4),
+                (is_ent, "X", "#252525", "孤立企业", "家", 3.0),
             ):
                 size *= mp.size
                 if m.any():
                     ax.plot(xy[m, 0], xy[m, 1], linestyle="none", marker=shape, markersize=size,
                             markerfacecolor=colour, markeredgecolor="white",
-                            markeredgewidth=0.4 * mp.size, zorder=36)
-                impact.append((elements.marker(colour, shape=shape, size=size, edge="white"),
+                            markeredgewidth=0.25 * mp.size, zorder=36)
+                handle = elements.marker(colour, shape=shape, size=max(size, 5.5), edge="white")
+                impact.append((handle,
                                f"{label}（{int(m.sum())}{unit}）"))
         legends = [(f"{return_period}年一遇淹没水深", depth_items)]
         if impact:

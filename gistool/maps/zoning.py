@@ -40,10 +40,24 @@ def _unit_frame(data: Any, layer: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _guess_layer(gdf: gpd.GeoDataFrame) -> str:
+    """The kind of unit a plain GeoDataFrame holds, from its canonical columns."""
+    if "zone_id" in gdf.columns:
+        return "zones"
+    if "township_code" in gdf.columns:
+        return "villages"
+    if "cell_id" in gdf.columns:
+        return "grid"
+    if "code" in gdf.columns and gdf["code"].astype(str).str.len().eq(9).all():
+        return "townships"
+    return "units"
+
+
 def risk_zoning_map(
     data: Any,
     *,
     layer: str = "zones",
+    unit: str | None = None,
     villages: gpd.GeoDataFrame | None = None,
     area: Any = None,
     townships: gpd.GeoDataFrame | None = None,
@@ -65,6 +79,10 @@ def risk_zoning_map(
     layer
         Which layer of a RiskResult: ``"zones"`` (default), ``"villages"``,
         ``"townships"`` or ``"grid"``.
+    unit
+        Name of the units in the subtitle; default from ``layer``, or for a
+        GeoDataFrame from its columns (``township_code`` → villages, 9-digit
+        ``code`` → townships, ``zone_id`` → zones).
     villages
         Village polygons drawn as thin outlines over the fill (default: the
         result's villages when drawing zones or the grid; pass an empty frame
@@ -92,9 +110,13 @@ def risk_zoning_map(
         Legend entries give, per level, the number of units and their area (km²).
     """
     gdf = _unit_frame(data, layer)
-    unit = _UNITS.get(layer, "评估单元") if not isinstance(data, gpd.GeoDataFrame) else "评估单元"
+    if isinstance(data, gpd.GeoDataFrame):
+        layer = _guess_layer(gdf)
+    if unit is None:
+        unit = _UNITS.get(layer)
     require_columns("risk zoning", gdf, ["risk_level"])
     if villages is None and not isinstance(data, gpd.GeoDataFrame) and layer in ("zones", "grid"):
+        # thin village outlines over dissolved zones / grid cells
         villages = getattr(data, "villages", None)
     if villages is not None and len(villages) == 0:
         villages = None
@@ -117,18 +139,21 @@ def risk_zoning_map(
         mp = start_page(inputs, page)
         ax = mp.maps[0]
         items = []
+        # dissolved zones and grid cells without edges; units of one level stay apart
+        edge = "none" if layer in ("zones", "grid") else "white"
         for lvl, (zh, _, colour) in RISK_LEVELS.items():
             m = levels == lvl
             if m.any():
-                units[m].plot(ax=ax, color=colour, edgecolor="none", linewidth=0, zorder=5)
+                units[m].plot(ax=ax, color=colour, edgecolor=edge, linewidth=0.25 * mp.size,
+                              zorder=5)
             label = f"{zh}（{int(m.sum())}个，{area_km2[m].sum():.1f} km²）"
             items.append((elements.patch(colour), label))
         if inputs.layers["villages"] is not None:
             inputs.layers["villages"].boundary.plot(ax=ax, color="#7f7f7f", linewidth=0.15,
                                                     zorder=10)
-        sections = [(f"风险等级（{unit}）", items)]
+        sections = [("风险等级", items)]
         if inputs.layers["villages"] is not None:
             sections.append(("", [(elements.line("#7f7f7f", width=0.4), "村（社区）界")]))
         fig = finish_page(mp, inputs, title=title or f"{name}综合风险区划图",
-                          subtitle=f"评估单元：{unit}", legends=sections)
+                          subtitle=f"评估单元：{unit}" if unit else None, legends=sections)
     return fig
