@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> Any:
     verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"})
                   for a in args)
     try:
-        return cli.main(args=args, prog_name="gistool", standalone_mode=False)
+        rv = cli.main(args=args, prog_name="gistool", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("gistool: aborted", err=True)
         sys.exit(EXIT_INTERNAL)
@@ -118,6 +118,11 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
+    # without standalone mode click returns a command's ``ctx.exit(code)`` instead of
+    # exiting; exit here so ``python -c "...main()"`` and ``gistool`` agree
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv != EXIT_OK:
+        sys.exit(rv)
+    return rv
 
 
 def _one_line(text: str) -> str:
