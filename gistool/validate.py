@@ -139,7 +139,7 @@ class ValidationReport:
     def exception(self, i: int) -> InputError:
         """The exception of finding ``i`` (message and fix on one line)."""
         row = self.findings.iloc[i]
-        where = describe_source(self.source, self.layer)
+        where = describe_source(self.source, self.layer, row["column"] or None)
         msg = f"{where}: {row['message']}; {row['fix']}" if row["fix"] else (
             f"{where}: {row['message']}"
         )
