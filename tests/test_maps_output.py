@@ -160,3 +160,18 @@ def test_importing_maps_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_text_added_later_renders_in_the_cjk_font_and_rc_stays(tiny, tmp_path):
+    import matplotlib as mpl
+
+    before = {k: mpl.rcParams[k] for k in ("font.family", "font.sans-serif",
+                                           "axes.unicode_minus")}
+    fig = maps.four_colour_map(tiny.enterprises, area=tiny, date=DATE)
+    fig.axes[0].set_title("规划人员自加标题 −3")  # default family, Chinese and a minus
+    fig.text(0.1, 0.1, "另加注记")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        maps.save_map(fig, tmp_path / "later.png", dpi=40)
+        maps.save_map(fig, tmp_path / "later.pdf")
+    assert {k: mpl.rcParams[k] for k in before} == before

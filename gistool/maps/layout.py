@@ -162,16 +162,17 @@ def new_page(
 ) -> MapPage:
     """A new figure of a page preset with map axes framing ``bounds`` (m).
 
-    The figure is a plain :class:`matplotlib.figure.Figure` (not registered
-    with pyplot, so batch runs do not accumulate open figures); call inside
+    The figure is a :class:`~gistool.maps.figure.MapFigure`, a plain
+    :class:`matplotlib.figure.Figure` not registered with pyplot (batch runs do
+    not accumulate open figures) that displays itself in Jupyter; call inside
     :func:`gistool.maps.fonts.map_style`.
     """
-    from matplotlib.figure import Figure
+    from gistool.maps.figure import MapFigure
 
     size = page_size(page)
     layout = choose_layout(page, bounds[2] - bounds[0], bounds[3] - bounds[1], n_maps, arrangement)
     boxes = _BOXES[layout]
-    fig = Figure(figsize=size, dpi=100)
+    fig = MapFigure(figsize=size, dpi=100)
     fig.patch.set_facecolor("white")
     fitted = [_fit(box, size, bounds, pad) for box in boxes["maps"]]
     panel_box = list(boxes["panel"])
