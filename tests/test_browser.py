@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -80,26 +81,33 @@ class Chromium:
     def __init__(self, profile: Path) -> None:
         cmd_r, self._cmd_w = os.pipe()
         self._out_r, out_w = os.pipe()
-
-        def fds() -> None:  # runs in the child: the pipe ends become fds 3 and 4
-            os.dup2(cmd_r, 3)
-            os.dup2(out_w, 4)
-
-        self.proc = subprocess.Popen(
-            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe",
-             "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=fds, pass_fds=(3, 4, cmd_r, out_w),
-        )
+        # child ends moved to fds >= 10, then bash maps them onto 3 and 4
+        # (no preexec_fn, so this is safe in threaded test runners)
+        hi_r = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+        hi_w = fcntl.fcntl(out_w, fcntl.F_DUPFD, 10)
         os.close(cmd_r)
         os.close(out_w)
+        args = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe",
+                "about:blank"]
+        redirect = f'exec "$0" "$@" 3<&{hi_r} 4>&{hi_w} {hi_r}<&- {hi_w}>&-'
+        self.proc = subprocess.Popen(
+            ["/bin/bash", "-c", redirect, *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(hi_r, hi_w),
+        )
+        os.close(hi_r)
+        os.close(hi_w)
         self._buf = b""
         self._id = 0
         self.events: list[dict[str, Any]] = []
-        targets = self.call("Target.getTargets")["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self.session = self.call("Target.attachToTarget", targetId=page["targetId"],
-                                 flatten=True)["sessionId"]
+        try:
+            targets = self.call("Target.getTargets")["targetInfos"]
+            page = next(t for t in targets if t["type"] == "page")
+            self.session = self.call("Target.attachToTarget", targetId=page["targetId"],
+                                     flatten=True)["sessionId"]
+        except BaseException:
+            self.close()
+            raise
 
     def _read(self, timeout: float) -> dict[str, Any] | None:
         while b"\0" not in self._buf:
