@@ -206,3 +206,29 @@ def test_flood_isolates_target_on_cut_edge(flooded_grid):
     assert np.isinf(tt.loc["pond", "minutes_flood"])
     assert tt.loc["shallow", "delta"] > 0
     assert not tt.loc["shallow", "isolated_flood"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_snapping_equals_shapely_nearest(seed):
+    import shapely
+
+    roads = random_roads(60, 120, seed=seed, extent=6000)
+    g = build_road_graph(roads)
+    rng = np.random.default_rng(seed)
+    lo = np.array([X0, Y0])
+    geoms = g.edges.geometry.to_numpy()
+    pts = np.concatenate([
+        shapely.points(rng.uniform(-500, 6500, (300, 2)) + lo),
+        shapely.line_interpolate_point(geoms[:50], 0.37, normalized=True),
+        shapely.get_point(geoms[50:80], 0),
+    ])
+    s = snap_points(g, gpd.GeoSeries(pts, crs=CRS), max_distance=1e9)
+    tree = shapely.STRtree(geoms)
+    (_, hit), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    np.testing.assert_allclose(s.distance_m, dist, atol=1e-7)
+    same = s.edge == hit
+    assert same.mean() > 0.8  # others are ties at shared endpoints
+    ref = shapely.line_locate_point(geoms[s.edge], pts, normalized=True)
+    np.testing.assert_allclose(s.fraction, ref, atol=1e-7)
+    on = shapely.line_interpolate_point(geoms[s.edge], s.fraction, normalized=True)
+    np.testing.assert_allclose(np.stack([s.x, s.y], 1), shapely.get_coordinates(on), atol=1e-6)

@@ -53,6 +53,7 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
     A raster in another CRS is handled by transforming the sample points.
     """
     import rasterio
+    from rasterio.enums import MaskFlags
     from rasterio.windows import Window, from_bounds
 
     path = Path(depth_raster)
@@ -98,10 +99,15 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
         r1 = min(int(win.row_off + win.height) + 1, ds.height)
         if c1 <= c0 or r1 <= r0:
             return np.zeros(n_edges)
-        band = ds.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-        values = np.ma.filled(band.astype(float), 0.0)
-        values[~np.isfinite(values)] = 0.0
-        np.maximum(values, 0.0, out=values)
+        window = Window(c0, r0, c1 - c0, r1 - r0)
+        # the band as stored; nodata/mask and non-finite values are zeroed on the
+        # sampled points only (not on the whole window)
+        values = ds.read(1, window=window)
+        flags = ds.mask_flag_enums[0]
+        valid = None
+        if MaskFlags.all_valid not in flags and MaskFlags.nodata not in flags:
+            valid = ds.read_masks(1, window=window)
+        nodata = ds.nodata
         inv = ~t
         cols = inv.a * xs + inv.b * ys + inv.c
         rows = inv.d * xs + inv.e * ys + inv.f
@@ -109,7 +115,16 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
         rows = np.floor(np.asarray(rows)).astype(np.int64) - r0
     inside = (rows >= 0) & (rows < values.shape[0]) & (cols >= 0) & (cols < values.shape[1])
     depth = np.zeros(len(xs))
-    depth[inside] = values[rows[inside], cols[inside]]
+    ri, ci = rows[inside], cols[inside]
+    got = values[ri, ci].astype(np.float64)
+    bad = ~np.isfinite(got)
+    if valid is not None:
+        bad |= valid[ri, ci] == 0
+    elif nodata is not None:
+        bad |= values[ri, ci] == values.dtype.type(nodata)
+    got[bad] = 0.0
+    np.maximum(got, 0.0, out=got)
+    depth[inside] = got
     starts = np.searchsorted(idx, np.arange(n_edges))
     out = np.zeros(n_edges)
     has = np.bincount(idx, minlength=n_edges) > 0

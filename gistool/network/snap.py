@@ -10,12 +10,14 @@ Points farther than ``max_distance`` from every accessible edge are flagged
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from gistool.errors import GeometryError, NetworkError, describe_source
+from gistool.network._lines import densify, vertex_fractions
 from gistool.network.graph import RoadGraph, check_crs
 
 __all__ = ["SnapResult", "accessible_edges", "snap_points"]
@@ -94,36 +96,101 @@ def as_points(points: gpd.GeoDataFrame | gpd.GeoSeries, graph: RoadGraph, what: 
     return geoms
 
 
-def _tree(
-    graph: RoadGraph, edge_geoms: np.ndarray, candidates: np.ndarray, *, cache: bool
-) -> shapely.STRtree:
-    """STRtree of the candidate edges; the default one is cached on the graph's shared meta."""
+@dataclass(frozen=True)
+class _EdgeIndex:
+    """Segments of the snappable edges (at most ``spacing`` long) and a KD-tree of their
+    midpoints: exact nearest-edge queries in numpy."""
+
+    ax: np.ndarray
+    ay: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    seg_line: np.ndarray
+    seg_start: np.ndarray
+    seg_len: np.ndarray
+    kd: Any
+    spacing: float
+
+    @classmethod
+    def build(cls, lines: np.ndarray, spacing: float = 80.0) -> _EdgeIndex:
+        from scipy.spatial import cKDTree
+
+        coords, idx, _ = vertex_fractions(densify(lines, spacing))
+        same = idx[1:] == idx[:-1]  # consecutive vertices of one line form a segment
+        a, b = coords[:-1][same], coords[1:][same]
+        seg_line = idx[:-1][same]
+        d = b - a
+        seg_len = np.hypot(d[:, 0], d[:, 1])
+        # distance along the line at each segment start
+        cum = np.concatenate([[0.0], np.cumsum(seg_len)])
+        first = np.searchsorted(seg_line, seg_line, side="left")
+        seg_start = cum[:-1] - cum[first]
+        mid = (a + b) / 2.0
+        return cls(a[:, 0], a[:, 1], d[:, 0], d[:, 1], seg_line, seg_start, seg_len,
+                   cKDTree(mid), spacing)
+
+    def _dist(self, px: np.ndarray, py: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, ...]:
+        dx, dy = self.dx[seg], self.dy[seg]
+        ll = dx * dx + dy * dy
+        t = np.divide((px - self.ax[seg]) * dx + (py - self.ay[seg]) * dy, ll,
+                      out=np.zeros_like(ll), where=ll > 0)
+        t = np.clip(t, 0.0, 1.0)
+        qx = self.ax[seg] + t * dx
+        qy = self.ay[seg] + t * dy
+        return np.hypot(px - qx, py - qy), t, qx, qy
+
+    def nearest(self, points: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Exact nearest line of every point: line, distance, distance along it, x, y.
+
+        A segment at distance ``d`` has its midpoint within ``d + spacing / 2``, so
+        the midpoints within ``d_m + spacing / 2`` of the point (``d_m``: the
+        nearest midpoint) hold the answer; point–segment distances are computed
+        in numpy for the ``k`` nearest midpoints, and again from a ball query
+        where ``k`` did not cover that radius. Ties go to the lowest segment.
+        """
+        xy = shapely.get_coordinates(points)
+        n = len(xy)
+        best = np.zeros(n, dtype=np.int64)
+        out = [np.zeros(n) for _ in range(4)]
+        todo = np.arange(n)
+        for k in (16, 128):  # the k nearest midpoints; rarely, more
+            k = int(min(k, len(self.seg_len)))
+            dm, seg = self.kd.query(xy[todo], k=k)
+            dm, seg = dm.reshape(len(todo), k), seg.reshape(len(todo), k)
+            d, t, qx, qy = self._dist(xy[todo, :1], xy[todo, 1:], seg)
+            j = np.argmin(d, axis=1)
+            rows = np.arange(len(todo))
+            best[todo] = seg[rows, j]
+            for o, v in zip(out, (d, t, qx, qy), strict=True):
+                o[todo] = v[rows, j]
+            radius = dm[:, 0] + self.spacing / 2.0 + 1e-9
+            sure = (dm[:, -1] > radius) | (k == len(self.seg_len))
+            todo = todo[~sure]
+            if len(todo) == 0:
+                break
+        radius = self.kd.query(xy[todo])[0] + self.spacing / 2.0 + 1e-9
+        for i, r in zip(todo, radius, strict=True):  # pathological places only
+            cand = np.asarray(self.kd.query_ball_point(xy[i], r), dtype=np.int64)
+            cand = np.sort(cand)
+            dd, tt, xx, yy = self._dist(xy[i, 0], xy[i, 1], cand)
+            m = int(np.argmin(dd))
+            best[i] = cand[m]
+            out[0][i], out[1][i], out[2][i], out[3][i] = dd[m], tt[m], xx[m], yy[m]
+        dist, tt, x, y = out
+        along = self.seg_start[best] + tt * self.seg_len[best]
+        return self.seg_line[best], dist, along, x, y
+
+
+def _index(graph: RoadGraph, candidates: np.ndarray, *, cache: bool) -> _EdgeIndex:
+    """Index of the candidate edges; the default one is cached on the graph's shared meta."""
     if cache:
-        hit = graph.meta.get("_snap_tree")
+        hit = graph.meta.get("_snap_index")
         if hit is not None and hit[0] is graph.edges:
             return hit[1]
-    tree = shapely.STRtree(edge_geoms[candidates])
+    index = _EdgeIndex.build(graph.edges.geometry.to_numpy()[candidates])
     if cache:
-        graph.meta["_snap_tree"] = (graph.edges, tree)
-    return tree
-
-
-def _nearest(
-    tree: shapely.STRtree, geoms: np.ndarray, max_distance: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest tree item and distance of every point (a bounded search first, then the rest)."""
-    n = len(geoms)
-    item = np.full(n, -1, dtype=np.int64)
-    dist = np.full(n, np.inf)
-    (src, hit), d = tree.query_nearest(
-        geoms, max_distance=max(max_distance, 1e-9), return_distance=True, all_matches=False
-    )
-    item[src], dist[src] = hit, d
-    rest = np.flatnonzero(item < 0)
-    if len(rest):
-        (src, hit), d = tree.query_nearest(geoms[rest], return_distance=True, all_matches=False)
-        item[rest[src]], dist[rest[src]] = hit, d
-    return item, dist
+        graph.meta["_snap_index"] = (graph.edges, index)
+    return index
 
 
 def snap_points(
@@ -178,23 +245,16 @@ def snap_points(
         msg = "the road graph has no edge that points may join (all elevated or expressway)"
         raise NetworkError(msg)
     n = len(geoms)
-    edge_geoms = graph.edges.geometry.to_numpy()
     if n == 0:
         empty = np.zeros(0)
         return SnapResult(
             np.zeros(0, np.int64), empty, empty, np.zeros(0, bool), empty, empty, empty,
             max_distance,
         )
-    tree = _tree(graph, edge_geoms, candidates, cache=edges is None)
-    edge, dist = _nearest(tree, geoms, max_distance)
-    edge = candidates[edge]
-    line = edge_geoms[edge]
-    length = shapely.length(line)
-    along = shapely.line_locate_point(line, geoms)
-    frac = np.divide(along, length, out=np.zeros(n), where=length > 0)
-    frac = np.clip(frac, 0.0, 1.0)
-    on = shapely.line_interpolate_point(line, along)
-    xy = shapely.get_coordinates(on)
+    line, dist, along, x, y = _index(graph, candidates, cache=edges is None).nearest(geoms)
+    edge = candidates[line]
+    length = graph.edges["length_m"].to_numpy(dtype=float)[edge]
+    frac = np.clip(np.divide(along, length, out=np.zeros(n), where=length > 0), 0.0, 1.0)
     snapped = dist <= max_distance
     offroad = dist / (offroad_speed_kmh * 1000.0 / 60.0)
     return SnapResult(
@@ -203,7 +263,7 @@ def snap_points(
         distance_m=dist,
         snapped=snapped,
         offroad_minutes=np.where(snapped, offroad, np.inf),
-        x=xy[:, 0],
-        y=xy[:, 1],
+        x=x,
+        y=y,
         max_distance=max_distance,
     )
