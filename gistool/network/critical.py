@@ -133,7 +133,9 @@ def critical_links(
     -------
     geopandas.GeoDataFrame
         ``rank``, ``edge_id``, ``name``, ``road_class``, ``increase_weighted_minutes``,
-        ``isolated_targets``, ``isolated_weight``, ``downstream_weight``, geometry.
+        ``isolated_targets``, ``isolated_weight`` (also as ``isolated_population`` when
+        ``weight="population"``), ``downstream_weight`` (the candidate score: target
+        weight whose shortest path uses the edge), geometry.
     """
     g = flood_graph if flood_graph is not None else graph
     if weight is None:
@@ -191,6 +193,9 @@ def critical_links(
         geometry=edges.geometry.to_numpy(),
         crs=g.crs,
     )
+    if weight == "population":
+        out.insert(out.columns.get_loc("isolated_weight") + 1, "isolated_population",
+                   out["isolated_weight"].to_numpy())
     return out
 
 
