@@ -93,6 +93,10 @@ def test_webmap_layers_legend_popups_and_zoom() -> None:
     names = [n for r in _renderers(m) for n in r.data_source.data.get("name", [])]
     assert XSS_ENTERPRISE in names
     assert XSS_VILLAGE in names
+    village = next(r for r in _renderers(m) if XSS_VILLAGE in r.data_source.data.get("name", []))
+    assert village.data_source.data["township"] == ["和尚桥镇", "和尚桥镇", "大周镇", "大周镇"]
+    assert village.data_source.data["driver"] == ["救援能力", "暴露度", "危险性", "暴露度"]
+    assert village.data_source.data["level"] == ["低风险", "中高风险", "高风险", "中风险"]
 
 
 def test_webmap_reprojects_and_refuses_missing_crs() -> None:

@@ -14,6 +14,7 @@ from gistool.errors import CRSError, InputError, describe_source
 from gistool.labels import (
     ENTERPRISE_CATEGORIES,
     FACILITY_KINDS,
+    FACTORS,
     RISK_GRADES,
     RISK_LEVELS,
     ROAD_CLASSES,
@@ -155,13 +156,17 @@ def _unit_columns(gdf: gpd.GeoDataFrame) -> dict[str, list[str]]:
         cols[c] = _num(gdf[c]) if c in gdf else [""] * len(gdf)
     cols["population"] = _num(gdf["population"], 0) if "population" in gdf else [""] * len(gdf)
     cols["rank"] = _text(gdf["rank"]) if "rank" in gdf else [""] * len(gdf)
+    if "driver_name" in gdf:
+        cols["driver"] = _text(gdf["driver_name"])
+    elif "driver" in gdf:
+        cols["driver"] = [FACTORS.get(d, d) for d in _text(gdf["driver"])]
     return cols
 
 
-_UNIT_TIPS = [("name", "名称"), ("code", "代码"), ("level", "风险等级"),
+_UNIT_TIPS = [("name", "名称"), ("code", "代码"), ("township", "乡镇"), ("level", "风险等级"),
               ("risk_index", heading("risk_index")), ("rank", heading("rank")),
               ("H", heading("H")), ("E", heading("E")), ("V", heading("V")),
-              ("C", heading("C")), ("population", heading("population"))]
+              ("C", heading("C")), ("driver", "主导因子"), ("population", heading("population"))]
 
 
 def _tips(pairs: Sequence[tuple[str, str]], present: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -299,6 +304,10 @@ def webmap(
                         for x in (_level_of(v) if "risk_level" in v else np.zeros(len(v)))]
         if "township_name" in v:
             cols["township"] = _text(v["township_name"])
+        elif "township_code" in v and "townships" in lay and "code" in lay["townships"]:
+            names = dict(zip(_text(lay["townships"]["code"]), _text(lay["townships"]["name"]),
+                             strict=True))
+            cols["township"] = [names.get(c, "") for c in _text(v["township_code"])]
         src = _polygon_source(v, tol, cols)
         r = p.multi_polygons("xs", "ys", source=src, fill_color="fill", fill_alpha=0.7,
                              line_color="#555555", line_width=0.4)
