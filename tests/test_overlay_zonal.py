@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gistool.errors import CRSError, InputError
-from gistool.overlay import RasterGrid, coverage, zonal_stats, zonal_stats_many
+from gistool.overlay import (
+    RasterGrid,
+    coverage,
+    zonal_stats,
+    zonal_stats_layers,
+    zonal_stats_many,
+)
 from gistool.overlay.coverage import clear_cache
 
 CRS = "EPSG:4547"
@@ -296,3 +302,19 @@ def test_centre_with_sliver_overlaps_equals_rasterstats(tif):
     np.testing.assert_array_equal(ours["count"], ref["count"])
     np.testing.assert_allclose(ours["sum"], ref["sum"], rtol=1e-6)
     np.testing.assert_array_equal(ours["max"], ref["max"])
+
+
+def test_layers_read_once_equal_separate_calls(tmp_path, tif):
+    units = odd_units()
+    halves = gpd.GeoDataFrame(
+        geometry=[shapely.box(500_000, 3_800_000, 500_100, 3_800_200),
+                  shapely.box(500_100, 3_800_000, 500_200, 3_800_200)], crs=CRS,
+    )
+    other = write_tif(tmp_path / "b.tif", make_raster(seed=5))
+    rasters = {"a": tif, "b": other}
+    kw = {"thresholds": [0.15], "classes": [(None, 1.0), (1.0, None)]}
+    out = zonal_stats_layers({"odd": units, "halves": halves}, rasters, block_cells=60, **kw)
+    for lname, layer in (("odd", units), ("halves", halves)):
+        for rname, raster in rasters.items():
+            pd.testing.assert_frame_equal(out[lname][rname], zonal_stats(layer, raster, **kw),
+                                          rtol=1e-6)

@@ -4,10 +4,12 @@ Each unit layer is rasterised once onto a raster grid (:func:`coverage`) and
 the result is reused for every raster of that grid; every raster then costs
 one vectorised pass, read block by block when it is larger than memory.
 
-- :func:`zonal_stats`, :func:`zonal_stats_many` — count, sum, mean, min, max,
-  area, nodata share, fractions at or above thresholds and class histograms of
-  rasters per unit; ``coverage="exact"`` (partial cells weighted by the share
-  inside, as exactextract) or ``"centre"`` (as rasterstats);
+- :func:`zonal_stats`, :func:`zonal_stats_many` (several rasters),
+  :func:`zonal_stats_layers` (several rasters × unit layers, each raster read
+  once) — count, sum, mean, min, max, area, nodata share, fractions at or
+  above thresholds and class histograms of rasters per unit;
+  ``coverage="exact"`` (partial cells weighted by the share inside, as
+  exactextract) or ``"centre"`` (as rasterstats);
 - :func:`sample_raster` — raster values at points;
 - :func:`point_in_units`, :func:`count_points` — which unit holds each point,
   counts and weight sums per unit and category;
@@ -36,7 +38,12 @@ from gistool.overlay.distance import nearest_distance
 from gistool.overlay.grid import RasterGrid
 from gistool.overlay.points import count_points, point_in_units, sample_raster
 from gistool.overlay.polygons import class_area_shares
-from gistool.overlay.zonal import threshold_column, zonal_stats, zonal_stats_many
+from gistool.overlay.zonal import (
+    threshold_column,
+    zonal_stats,
+    zonal_stats_layers,
+    zonal_stats_many,
+)
 
 __all__ = [
     "Coverage",
@@ -50,5 +57,6 @@ __all__ = [
     "sample_raster",
     "threshold_column",
     "zonal_stats",
+    "zonal_stats_layers",
     "zonal_stats_many",
 ]

@@ -116,7 +116,8 @@ def open_raster(raster: RasterLike, *, band: int = 1) -> Iterator[RasterSource]:
         import rasterio
 
         try:
-            ds = rasterio.open(raster)
+            # GDAL decodes compressed tiles on every core
+            ds = rasterio.open(raster, num_threads="all_cpus")
         except rasterio.errors.RasterioIOError as exc:
             msg = f"cannot open raster {describe_source(raster)}: {exc}; check the path"
             raise InputError(msg) from exc
