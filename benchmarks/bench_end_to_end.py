@@ -53,13 +53,8 @@ def measure_cpu(name: str, fn: Callable[[], Any], *, repeat: int = 5,
 
 
 def _write_gpkg(result: Any, path: Path) -> None:
-    """The layers the naive job writes: villages, grid, zones, enterprises."""
-    from gistool.assess import _gpkg_ready
-
-    if path.exists():
-        path.unlink()
-    for name in ("villages", "grid", "zones", "enterprises"):
-        _gpkg_ready(getattr(result, name)).to_file(path, layer=name, driver="GPKG")
+    """The result's layers in one GeoPackage (a superset of the naive job's)."""
+    result.to_gpkg(path, overwrite=True)
 
 
 def run_case(*, repeat: int = 5, naive_repeat: int = 1) -> list[tuple[CaseResult, dict]]:
