@@ -165,3 +165,19 @@ def test_nearest_distance_equals_brute_force():
 def test_transform_constant_is_grid():
     assert RasterGrid(TRANSFORM, 20, 20, CRS).bounds == (500_000.0, 3_800_000.0, 500_200.0,
                                                          3_800_200.0)
+
+
+def test_missing_and_empty_points(tmp_path):
+    path = write_tif(tmp_path / "d.tif", make_raster())
+    units = odd_units()
+    pts = gpd.GeoSeries([shapely.Point(500_081, 3_800_121), shapely.Point(), None], crs=CRS)
+    vals = sample_raster(pts, path)
+    assert np.isfinite(vals[0])
+    assert np.isnan(vals[1:]).all()
+    for method in ("tree", "lookup"):
+        where = point_in_units(pts, units, method=method)
+        assert where[0] == 0
+        assert (where[1:] == -1).all()
+    d = nearest_distance(pts, units)
+    assert d[0] == 0
+    assert np.isnan(d[1:]).all()

@@ -124,12 +124,16 @@ class RasterGrid:
         """Row and column (int64, may be out of range) of the cells holding ``x, y``.
 
         A point on a shared cell edge belongs to the cell to its right / below,
-        as rasterio's ``index`` decides.
+        as rasterio's ``index`` decides; NaN coordinates give row and col −1.
         """
         t = self.transform
-        col = np.floor((np.asarray(x, dtype=np.float64) - t.c) / t.a).astype(np.int64)
-        row = np.floor((np.asarray(y, dtype=np.float64) - t.f) / t.e).astype(np.int64)
-        return row, col
+        fc = np.floor((np.asarray(x, dtype=np.float64) - t.c) / t.a)
+        fr = np.floor((np.asarray(y, dtype=np.float64) - t.f) / t.e)
+        bad = ~(np.isfinite(fc) & np.isfinite(fr))
+        if bad.any():  # NaN / inf coordinates fall outside every grid
+            fc = np.where(bad, -1.0, fc)
+            fr = np.where(bad, -1.0, fr)
+        return fr.astype(np.int64), fc.astype(np.int64)
 
     def cell_bounds(
         self, rows: np.ndarray, cols: np.ndarray

@@ -25,23 +25,27 @@ _lookup_cache: OrderedDict[tuple, _Lookup] = OrderedDict()
 def _xy(points: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "points") -> tuple[
     np.ndarray, np.ndarray
 ]:
+    """Coordinates of Point geometries (NaN for missing or empty ones)."""
     geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geoms = np.asarray(geo.values, dtype=object)
-    types = shapely.get_type_id(geoms)
-    empty = shapely.is_empty(geoms) | shapely.is_missing(geoms)
-    if (~empty & (types != 0)).any():
-        first = int(np.flatnonzero(~empty & (types != 0))[0])
+    types = shapely.get_type_id(geoms)  # −1 missing, 0 point (empty too)
+    wrong = types > 0
+    if wrong.any():
+        first = int(np.flatnonzero(wrong)[0])
         msg = (
             f"{what} must be Point geometries, row {geo.index[first]!r} is a "
             f"{geoms[first].geom_type}; use .representative_point() or .centroid first"
         )
         raise GeometryError(msg)
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    ok = ~empty
-    x[ok] = shapely.get_x(geoms[ok])
-    y[ok] = shapely.get_y(geoms[ok])
-    return x, y
+    try:
+        return shapely.get_x(geoms), shapely.get_y(geoms)
+    except shapely.errors.GEOSException:  # empty points: GEOS refuses their x/y
+        x = np.full(geoms.size, np.nan)
+        y = np.full(geoms.size, np.nan)
+        ok = ~shapely.is_empty(geoms) & (types == 0)
+        x[ok] = shapely.get_x(geoms[ok])
+        y[ok] = shapely.get_y(geoms[ok])
+        return x, y
 
 
 def sample_raster(
