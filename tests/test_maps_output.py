@@ -99,9 +99,9 @@ def test_png_is_a4_at_300_dpi(tiny, tmp_path):
 
 def _pdf_streams(data: bytes) -> list[bytes]:
     out = []
-    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            out.append(zlib.decompress(m.group(1)))
+    for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:  # a decompressor object ignores the end-of-line before "endstream"
+            out.append(zlib.decompressobj().decompress(m.group(1)))
         except zlib.error:
             out.append(m.group(1))
     return out

@@ -35,10 +35,12 @@ def finish_page(
     legends: Sequence[elements.LegendSection] = (),
     township_names: bool = True,
     clip: bool = True,
+    boundary_items: Sequence[tuple[Any, str]] = (),
 ) -> Any:
     """Boundaries and names, north arrow and scale bar on every frame; title, legends, notes.
 
     With ``clip``, the layers drawn so far are clipped to the county boundary.
+    ``boundary_items`` are more legend entries for the "边界" section.
 
     Returns the figure.
     """
@@ -55,7 +57,8 @@ def finish_page(
         elements.add_north_arrow(mp, ax)
         elements.add_scale_bar(mp, ax)
     elements.add_title(mp, title, subtitle)
-    sections = [*legends, ("边界", elements.boundary_items(inputs.townships, inputs.boundary))]
+    bounds = [*elements.boundary_items(inputs.townships, inputs.boundary), *boundary_items]
+    sections = [*legends, ("边界", bounds)]
     elements.add_legends(mp, sections)
     elements.add_notes(mp, inputs.notes)
     return mp.fig

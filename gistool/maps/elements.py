@@ -61,18 +61,31 @@ def draw_boundaries(
 ) -> None:
     """Township boundaries (dashed grey) with names (haloed), and the county boundary (bold).
 
-    Names sit at each township's point on surface (always inside the polygon).
+    Names sit at each township's centroid, or its point on surface when the
+    centroid falls outside; a name wider than √area of its township shrinks
+    (down to 60 %).
     """
     if townships is not None and len(townships):
         townships.boundary.plot(ax=ax, color="#555555", linewidth=0.6, linestyle=(0, (4, 2)),
                                 zorder=20)
         if names and name_column in townships.columns:
-            pts = shapely.point_on_surface(townships.geometry.to_numpy())
+            geoms = townships.geometry.to_numpy()
+            cent = shapely.centroid(geoms)
+            inside = shapely.contains(geoms, cent)
+            pts = np.where(inside, cent, shapely.point_on_surface(geoms))
             xy = shapely.get_coordinates(pts)
-            fp = font_properties(page.fontsize("label"))
-            for (x, y), name in zip(xy, townships[name_column].astype(str), strict=True):
-                ax.text(x, y, name, ha="center", va="center", fontproperties=fp,
-                        color="#222222", zorder=40, path_effects=halo(), clip_on=True)
+            fw = page.fig.get_size_inches()[0]
+            x0, x1 = ax.get_xlim()
+            in_per_m = ax.get_position().width * fw / (x1 - x0)
+            width_in = np.sqrt(shapely.area(geoms)) * in_per_m
+            base = page.fontsize("label")
+            for (x, y), name, w in zip(xy, townships[name_column].astype(str), width_in,
+                                       strict=True):
+                text_in = sum(2 if ord(c) > 0x2E80 else 1 for c in name) * base / 144
+                size = base * min(1.0, max(0.6, 0.9 * w / text_in)) if text_in else base
+                ax.text(x, y, name, ha="center", va="center",
+                        fontproperties=font_properties(size), color="#222222", zorder=40,
+                        path_effects=halo(), clip_on=True)
     if boundary is not None and len(boundary):
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=21)
 
@@ -106,7 +119,7 @@ def clip_to(ax: Any, boundary: gpd.GeoDataFrame | None) -> None:
         artist.set_clip_path(clip)
 
 
-def add_north_arrow(page: MapPage, ax: Any, *, xy: tuple[float, float] = (0.955, 0.84)) -> None:
+def add_north_arrow(page: MapPage, ax: Any, *, x: float = 0.955) -> None:
     """A north arrow (half black, half white) with "N", in the upper right of ``ax``.
 
     Points to grid north (up); in a Gauss–Krüger zone grid north differs from
@@ -114,13 +127,13 @@ def add_north_arrow(page: MapPage, ax: Any, *, xy: tuple[float, float] = (0.955,
     """
     from matplotlib.patches import Polygon
 
-    x, y = xy
-    # size in axes fraction from a fixed size in inches
+    # size in axes fraction from a fixed size in inches; the "N" ends 0.12 in below the top
     bbox = ax.get_position()
     fw, fh = page.fig.get_size_inches()
-    h_in = 0.42 * page.size
-    h = h_in / (bbox.height * fh)
+    h = 0.42 * page.size / (bbox.height * fh)
     w = 0.13 * page.size / (bbox.width * fw)
+    n_h = (page.fontsize("north") / 72 + 0.12 * page.size) / (bbox.height * fh)
+    y = 1.0 - n_h - 1.05 * h
     kw = {"transform": ax.transAxes, "zorder": 50, "linewidth": 0.8, "edgecolor": "black",
           "clip_on": False}
     ax.add_patch(Polygon([(x - w, y), (x, y + h), (x, y + 0.28 * h)], facecolor="black", **kw))

@@ -151,9 +151,10 @@ def risk_zoning_map(
         if inputs.layers["villages"] is not None:
             inputs.layers["villages"].boundary.plot(ax=ax, color="#7f7f7f", linewidth=0.15,
                                                     zorder=10)
-        sections = [("风险等级", items)]
+        village_items = []
         if inputs.layers["villages"] is not None:
-            sections.append(("", [(elements.line("#7f7f7f", width=0.4), "村（社区）界")]))
+            village_items.append((elements.line("#7f7f7f", width=0.4), "村（社区）界"))
         fig = finish_page(mp, inputs, title=title or f"{name}综合风险区划图",
-                          subtitle=f"评估单元：{unit}" if unit else None, legends=sections)
+                          subtitle=f"评估单元：{unit}" if unit else None,
+                          legends=[("风险等级", items)], boundary_items=village_items)
     return fig
