@@ -183,9 +183,13 @@ def network_minutes(
         ``facility_id``, ``kind``, ``minutes_normal``, ``minutes_flood``
         (``inf`` where a target cannot be reached), index of ``targets``.
     """
-    from gistool.network import travel_times
+    from gistool.network import check_connectivity, travel_times
 
     fac = _rescue_facilities(facilities, kinds)
+    if len(fac) and len(targets):
+        # a network on which no rescue facility reaches any target would give every unit
+        # "unreachable" and a silently meaningless capacity: refuse it (NetworkError)
+        check_connectivity(graph, fac, targets, min_share=0.0, max_distance=max_distance)
     t = gpd.GeoDataFrame(
         {"target_id": np.arange(len(targets))},
         geometry=targets.geometry.to_numpy(),

@@ -40,6 +40,7 @@ __all__ = [
     "check_crs_families",
     "convert_offset_coords",
     "crs_family",
+    "detect_gcj02_offset",
     "detect_zone_prefix",
     "ensure_crs",
     "gcj02_to_bd09",
@@ -830,10 +831,112 @@ def to_working(
     gdf = ensure_crs(gdf, source=source, layer=layer)
     if gdf.crs.is_projected:
         gdf = strip_zone_prefix(gdf, source=source, layer=layer)
-    target = working_crs(gdf) if crs is None else crs
+    if crs is None:
+        try:
+            target = working_crs(gdf)
+        except CRSError as exc:
+            # name the file: "the layer has no geometries" alone does not say which
+            msg = f"{describe_source(source, layer)}: {exc}"
+            raise CRSError(msg) from None
+    else:
+        target = crs
     import pyproj
 
     target_crs = pyproj.CRS.from_user_input(target)
     if gdf.crs.equals(target_crs):
         return gdf
     return gdf.to_crs(target_crs)
+
+
+# --------------------------------------------------------------------------- #
+# GCJ-02 data declared as WGS84
+# --------------------------------------------------------------------------- #
+
+#: Least number of points outside the boundary before an offset is suspected.
+GCJ02_MIN_OUTSIDE: int = 3
+#: The correction must bring back at least this share of the points outside.
+GCJ02_MIN_RECOVERED: float = 0.75
+
+
+def detect_gcj02_offset(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    boundary: Any,
+    *,
+    min_outside: int = GCJ02_MIN_OUTSIDE,
+) -> dict[str, float] | None:
+    """Detect GCJ-02 (Amap/Tencent) lon/lat read as WGS84, by the fit to the boundary.
+
+    GCJ-02 positions are WGS84 shifted by a few hundred metres (about 560 m
+    east and 150 m south at Changge). Read as WGS84, the points near the edge
+    of the study area on the shifted side fall outside its boundary. Every
+    point is corrected with :func:`gcj02_to_wgs84` and the points outside the
+    boundary are counted before (``n_raw``) and after (``n_fixed``); GCJ-02 is
+    reported when
+
+    ``n_raw ≥ min_outside`` and ``n_raw − n_fixed ≥ 0.75 · n_raw``,
+
+    i.e. the correction brings back at least three quarters of the strays —
+    something a random scatter outside the boundary does not do.
+
+    Parameters
+    ----------
+    points
+        Point layer in any CRS (other geometries are represented by a point on them).
+    boundary
+        GeoDataFrame/GeoSeries (any CRS) or a geometry in the CRS of ``points``.
+    min_outside
+        Points outside the boundary needed before deciding.
+
+    Returns
+    -------
+    dict or None
+        ``outside_raw``, ``outside_corrected`` (counts) and ``shift_m`` (median
+        shift of the correction) when the points look like GCJ-02; else None.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> square = shapely.box(113.70, 34.15, 113.84, 34.29)
+    >>> lon, lat = np.meshgrid(np.linspace(113.701, 113.839, 8), np.linspace(34.151, 34.289, 8))
+    >>> glon, glat = wgs84_to_gcj02(lon.ravel(), lat.ravel())
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy(glon, glat), crs="EPSG:4326")
+    >>> found = detect_gcj02_offset(pts, gpd.GeoSeries([square], crs="EPSG:4326"))
+    >>> found["outside_raw"] > 0, found["outside_corrected"], round(found["shift_m"], -1)
+    (True, 0.0, 580.0)
+    """
+    import geopandas as gpd
+    import shapely
+
+    geo = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+    if geo.crs is None:
+        return None
+    geo = geo[~(geo.is_empty | geo.isna())]
+    if len(geo) < min_outside:
+        return None
+    if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        b = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
+        area = shapely.union_all(np.asarray(b.to_crs(geo.crs).values))
+    else:
+        area = boundary
+    shapely.prepare(area)
+    raw = np.asarray(geo.values)
+    if not (shapely.get_type_id(raw) == 0).all():
+        raw = shapely.point_on_surface(raw)
+    out_raw = ~shapely.covers(area, raw)
+    n_raw = int(out_raw.sum())
+    if n_raw < min_outside:
+        return None
+    ll = gpd.GeoSeries(raw, crs=geo.crs).to_crs("EPSG:4326")
+    x, y = ll.x.to_numpy(), ll.y.to_numpy()
+    inside = ~out_of_china(x, y)
+    if not inside.any():
+        return None
+    lon, lat = gcj02_to_wgs84(x, y)
+    fixed = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(geo.crs)
+    n_fixed = int((~shapely.covers(area, np.asarray(fixed.values))).sum())
+    if n_raw - n_fixed < GCJ02_MIN_RECOVERED * n_raw:
+        return None
+    dx = (lon - x) * 111_320.0 * np.cos(np.radians(y))
+    dy = (lat - y) * 110_574.0
+    shift = float(np.median(np.hypot(dx, dy)[inside]))
+    return {"outside_raw": float(n_raw), "outside_corrected": float(n_fixed), "shift_m": shift}

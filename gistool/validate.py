@@ -336,6 +336,12 @@ def _finish(
     )
     if strict:
         report.raise_for_errors()
+    for row in report.findings[report.findings["check"] == "coords"].itertuples(index=False):
+        warnings.warn(
+            f"{describe_source(report.source, layer)}: {row.message}; {row.fix}",
+            CRSWarning,
+            stacklevel=3,
+        )
     if repair:
         repaired = report.findings[report.findings["check"].str.endswith("repaired")]
         for row in repaired.itertuples(index=False):
@@ -719,6 +725,37 @@ def _check_values(
                 f.add("warning", "values", col, int(nulls.sum()),
                       f"{int(nulls.sum())} missing value(s) in required column",
                       "fill them in", SchemaError)
+    return _check_text_length(data, f, repair)
+
+
+#: Text values longer than this are cut (a name this long is a data error, it would
+#: swamp tables and maps, and an Excel cell holds at most 32,767 characters).
+MAX_TEXT_CHARS: Final[int] = 1000
+
+
+def _check_text_length(data: gpd.GeoDataFrame, f: _Findings, repair: bool) -> gpd.GeoDataFrame:
+    """Cut (repair) or report text values longer than :data:`MAX_TEXT_CHARS`, any column."""
+    import pandas as pd
+
+    for col in data.columns:
+        s = data[col]
+        if col == data.geometry.name or not (
+            pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)
+        ):
+            continue
+        lengths = s.astype("string").str.len().fillna(0).to_numpy(dtype=np.int64)
+        long = lengths > MAX_TEXT_CHARS
+        if not long.any():
+            continue
+        n = int(long.sum())
+        what = (f"{n} text value(s) longer than {MAX_TEXT_CHARS:,} characters "
+                f"(up to {int(lengths.max()):,}; rows {_rows(long, data.index)})")
+        if repair:
+            data[col] = s.where(~long, s.astype("string").str.slice(0, MAX_TEXT_CHARS))
+            f.add("warning", "values repaired", col, n, f"{what} cut to {MAX_TEXT_CHARS:,}",
+                  "", SchemaError)
+        else:
+            f.add("error", "values", col, n, what, "shorten them", SchemaError)
     return data
 
 
@@ -897,6 +934,7 @@ def _check_boundary(
         outside = ~shapely.covers(area, geoms)
         if not outside.any():
             return
+        _check_gcj02(d, area, f)
         dist = shapely.distance(area, geoms[outside])
         far = np.zeros(len(geoms), dtype=bool)
         far[np.flatnonzero(outside)[dist > OUTSIDE_ERROR_M]] = True
@@ -919,6 +957,22 @@ def _check_boundary(
               f"{int(disjoint.sum())} feature(s) entirely outside the boundary "
               f"(rows {_rows(disjoint, data.index)})",
               "check the CRS and coordinates or clip the layer", GeometryError)
+
+
+def _check_gcj02(d: gpd.GeoDataFrame, area: Any, f: _Findings) -> None:
+    """Warn when points fit the boundary much better after a GCJ-02 correction."""
+    from gistool.crs import detect_gcj02_offset
+
+    found = detect_gcj02_offset(d, area)
+    if found is None:
+        return
+    f.add("warning", "coords", None, int(found["outside_raw"]),
+          f"coordinates look like GCJ-02 (Amap/Tencent) lon/lat read as WGS84: "
+          f"{found['outside_raw']:.0f} point(s) outside the boundary, "
+          f"{found['outside_corrected']:.0f} after a GCJ-02 correction "
+          f"(shift {found['shift_m']:.0f} m)",
+          "read the layer with coords='gcj02' (CLI: --coords gcj02; config: coords = \"gcj02\")",
+          CRSError)
 
 
 #: Areas below this (m²) are floating-point noise (e.g. from reprojection) and ignored.
