@@ -203,3 +203,38 @@ def test_refused_inputs_name_the_layer_and_fix(tiny):
         maps.flood_scenario_map(townships=tiny.townships)
     with pytest.raises(InputError, match="cannot open the raster"):
         maps.flood_scenario_map("/nonexistent/depth.tif", area=tiny)
+
+
+def test_layers_are_clipped_to_the_county_but_furniture_is_not(tiny):
+    fig = maps.hazard_overview_map(area=tiny, date=DATE)
+    ax = fig.axes[0]
+    clipped = [a for a in [*ax.collections, *ax.images, *ax.lines] if a.get_clip_path()]
+    assert ax.images  # the depth raster
+    assert all(im.get_clip_path() is not None for im in ax.images)
+    assert len(clipped) >= 4  # depth, zones (3 classes), rivers, points
+    boundary_lines = ax.collections[-1]  # county boundary, drawn after clipping
+    assert boundary_lines.get_clip_path() is None
+
+
+def test_raster_in_another_crs_is_warped_to_the_map_crs(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    # 0.01° cells around 113.7–113.8 E, 34.1–34.2 N in WGS 84
+    arr = np.full((10, 10), 1.0, dtype="float32")
+    path = tmp_path / "geo.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=10, width=10, count=1,
+                       dtype="float32", crs="EPSG:4326", nodata=-9999.0,
+                       transform=Affine(0.01, 0, 113.7, 0, -0.01, 34.2)) as dst:
+        dst.write(arr, 1)
+    data, (left, right, bottom, top) = read_for_display(
+        path, pyproj.CRS("EPSG:4547"), max_pixels=(1000, 1000))
+    to_gk = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True)
+    x0, y0 = to_gk.transform(113.7, 34.1)
+    x1, y1 = to_gk.transform(113.8, 34.2)
+    assert left == pytest.approx(x0, abs=300)  # the warped grid's bounding box
+    cell = (right - left) / data.shape[1]
+    assert y0 - cell - 300 <= bottom <= y0 + 300  # square cells: up to one more row
+    assert top == pytest.approx(y1, abs=300)
+    assert right - left == pytest.approx(x1 - x0, rel=0.03)
+    assert float(data.max()) == 1.0

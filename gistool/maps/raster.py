@@ -29,6 +29,16 @@ def depth_colours() -> list[str]:
     return [to_hex(cmap(v)) for v in (0.35, 0.55, 0.75, 0.95)]
 
 
+def _warped_grid(src: Any, crs: pyproj.CRS) -> tuple[Affine, int, int]:
+    """A north-up grid in ``crs`` covering ``src`` with about as many square cells."""
+    tr = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(src.crs), crs, always_xy=True)
+    left, bottom, right, top = tr.transform_bounds(*src.bounds, densify_pts=21)
+    res = min((right - left) / src.width, (top - bottom) / src.height)
+    cols = max(1, math.ceil((right - left) / res))
+    rows = max(1, math.ceil((top - bottom) / res))
+    return Affine(res, 0.0, left, 0.0, -res, top), cols, rows
+
+
 def read_for_display(
     path: str | os.PathLike[str],
     crs: pyproj.CRS,
@@ -51,7 +61,6 @@ def read_for_display(
     import rasterio
     from rasterio.enums import Resampling
     from rasterio.vrt import WarpedVRT
-    from rasterio.warp import calculate_default_transform
 
     try:
         src = rasterio.open(path)
@@ -66,9 +75,7 @@ def read_for_display(
         if pyproj.CRS.from_user_input(src.crs) == crs:
             transform, cols, rows = src.transform, src.width, src.height
         else:
-            transform, cols, rows = calculate_default_transform(
-                src.crs, crs.to_wkt(), src.width, src.height, *src.bounds
-            )
+            transform, cols, rows = _warped_grid(src, crs)
         f = max(1, math.ceil(max(rows / max_pixels[0], cols / max_pixels[1])))
         shape = (max(1, math.ceil(rows / f)), max(1, math.ceil(cols / f)))
         # GDAL's max resampling works in warps, not plain reads: a warped VRT on the coarse grid
