@@ -337,7 +337,14 @@ class _Grid:
             rows.append(r)
             cols.append(c)
             times.append(lf * snap.offroad_minutes[m][li])
+        # the facilities themselves (time 0), snapped or not
+        r, c = self._rowcol(self.transform, shapely.get_coordinates(pts[members]))
+        rows.append(r)
+        cols.append(c)
+        times.append(np.zeros(len(r)))
         rr, cc, tt = np.concatenate(rows), np.concatenate(cols), np.concatenate(times)
+        inside = (rr >= 0) & (rr < self.shape[0]) & (cc >= 0) & (cc < self.shape[1])
+        rr, cc, tt = rr[inside], cc[inside], tt[inside]
         ok = np.isfinite(tt)
         rr, cc, tt = rr[ok], cc[ok], tt[ok]
         order = np.argsort(-tt, kind="stable")  # later writes (smaller times) win
