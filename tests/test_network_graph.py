@@ -172,3 +172,15 @@ def test_from_plain_networkx_graph():
     g = RoadGraph.from_networkx(G)
     assert g.minutes.tolist() == [pytest.approx(1.2)]
     assert g.edges["oneway"].tolist() == [True]
+
+
+def test_node_crossings_splits_t_junctions_only_where_needed():
+    lines = [LineString([(0, 0), (100, 0)]), LineString([(50, 0), (50, 50)]),
+             LineString([(100, 0), (200, 0)])]
+    roads = gpd.GeoDataFrame({"road_class": ["village"] * 3}, geometry=lines, crs=CRS)
+    plain = build_road_graph(roads)
+    assert plain.components().n_components == 2
+    g = build_road_graph(roads, node_crossings=True)
+    assert g.components().n_components == 1
+    assert g.n_edges == 4
+    assert sorted(g.edges["length_m"].round(6)) == [50.0, 50.0, 50.0, 100.0]

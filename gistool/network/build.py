@@ -240,11 +240,30 @@ def _attributes(roads: gpd.GeoDataFrame, speeds: Mapping[str, float] | None) -> 
 def _node_crossings(
     geoms: np.ndarray, attrs: pd.DataFrame
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Split ground lines at their mutual crossings; keep elevated lines whole."""
+    """Split ground lines at their mutual crossings; keep elevated lines whole.
+
+    Only the lines that cross another one, or that another line ends on (a
+    T-junction without a shared vertex), are noded; the others are kept as they are.
+    """
     elevated = attrs["elevated"].to_numpy(dtype=bool)
-    ground = np.flatnonzero(~elevated)
-    if len(ground) < 2:
+    all_ground = np.flatnonzero(~elevated)
+    if len(all_ground) < 2:
         return geoms, attrs
+    g = geoms[all_ground]
+    tree = shapely.STRtree(g)
+    a, b = tree.query(g, predicate="crosses")
+    ends = np.concatenate([shapely.get_point(g, 0), shapely.get_point(g, -1)])
+    owner = np.tile(np.arange(len(g)), 2)
+    p, line = tree.query(ends, predicate="intersects")
+    # an endpoint lying on another line away from that line's own endpoints
+    inner = (owner[p] != line) & (shapely.distance(ends[p], shapely.get_point(g[line], 0)) > 0) & (
+        shapely.distance(ends[p], shapely.get_point(g[line], -1)) > 0
+    )
+    involved = np.unique(np.concatenate([a, b, line[inner], owner[p[inner]]]))
+    if len(involved) == 0:
+        return geoms, attrs
+    ground = all_ground[involved]
+    untouched = np.setdiff1d(np.arange(len(geoms)), ground)
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(geoms[ground])))
     noded = noded[shapely.length(noded) > 0]
     # the original ground line each piece lies on: nearest to the piece's midpoint
@@ -257,9 +276,8 @@ def _node_crossings(
     end = shapely.line_locate_point(geoms[src_line], shapely.get_point(noded, -1))
     flip = start > end
     noded[flip] = shapely.reverse(noded[flip])
-    keep_el = np.flatnonzero(elevated)
-    new_geoms = np.concatenate([noded, geoms[keep_el]])
-    rows = np.concatenate([src_line, keep_el])
+    new_geoms = np.concatenate([noded, geoms[untouched]])
+    rows = np.concatenate([src_line, untouched])
     return new_geoms, attrs.iloc[rows].reset_index(drop=True)
 
 
