@@ -129,3 +129,16 @@ def test_raster_isochrones_close_to_vector():
     ras = isochrones(g, fac, method="raster", cell_m=10, **kw).geometry.to_numpy()
     for v, r in zip(vec, ras, strict=True):
         assert v.symmetric_difference(r).area < 0.05 * v.area
+
+
+def test_isochrones_scenarios_selection(tmp_path):
+    from test_network_reach import write_depth
+
+    g = build_road_graph(grid_roads(4, 4))
+    write_depth(tmp_path / "d.tif", np.full((200, 200), 1.0), X0 - 250, Y0 + 1750)
+    fg = apply_flood(g, tmp_path / "d.tif").graph
+    fac = points([(X0 + 500, Y0 + 500)], kind=["fire_station"])
+    only = isochrones(g, fac, minutes=(5,), flood_graph=fg, scenarios=["flood"])
+    assert only["scenario"].tolist() == ["flood"]
+    with pytest.raises(ValueError, match="flood_graph"):
+        isochrones(g, fac, minutes=(5,), scenarios=["flood"])

@@ -128,6 +128,7 @@ def isochrones(
     cell_m: float | None = None,
     max_cells: int = 12_000_000,
     quad_segs: int = 4,
+    scenarios: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of the area reached within each time threshold, per facility group.
 
@@ -162,6 +163,9 @@ def isochrones(
         Memory bound of the raster method.
     quad_segs
         Segments per quarter circle of the vector buffers.
+    scenarios
+        Which of ``"normal"`` and ``"flood"`` to compute (default: normal, and
+        flood when ``flood_graph`` is given).
 
     Returns
     -------
@@ -197,12 +201,22 @@ def isochrones(
         graph, sources, max_distance=max_distance, offroad_speed_kmh=offroad_speed_kmh,
         what="facilities",
     )
-    scenarios = [("normal", graph)] + ([("flood", flood_graph)] if flood_graph is not None else [])
+    available = {"normal": graph, "flood": flood_graph}
+    wanted = list(scenarios) if scenarios is not None else (
+        ["normal"] + (["flood"] if flood_graph is not None else [])
+    )
+    if any(s not in available or available[s] is None for s in wanted):
+        msg = (
+            f"isochrones scenarios {wanted} need 'normal' and/or 'flood' "
+            "(and flood_graph= for 'flood')"
+        )
+        raise ValueError(msg)
+    scenario_graphs = [(s, available[s]) for s in wanted]
     grid = (
         _Grid.for_graph(graph, pts, buffer_m, cell_m, max_cells) if method == "raster" else None
     )
     rows = []
-    for scenario, g in scenarios:
+    for scenario, g in scenario_graphs:
         matrix, _ = augmented_csr(g, snap)
         for name, members in groups.items():
             times = node_times(g, snap, members, matrix=matrix)
