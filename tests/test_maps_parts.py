@@ -238,3 +238,29 @@ def test_raster_in_another_crs_is_warped_to_the_map_crs(tmp_path):
     assert top == pytest.approx(y1, abs=300)
     assert right - left == pytest.approx(x1 - x0, rel=0.03)
     assert float(data.max()) == 1.0
+
+
+@pytest.mark.parametrize(("bounds", "below", "n"), [((0, 0, 52_000, 22_000), True, 4),
+                                                     ((0, 0, 20_000, 30_000), False, 6)])
+def test_long_legends_shrink_to_stay_clear_of_the_notes(bounds, below, n):
+    from gistool.maps import elements
+    from gistool.maps.fonts import map_style
+    from gistool.maps.layout import new_page
+
+    with map_style():
+        page = new_page("A4", bounds)
+        assert page.panel_below is below
+        notes = elements.add_notes(page, ["坐标系：示例", "数据来源：示例"])
+        nb = notes.get_window_extent().transformed(page.panel.transAxes.inverted())
+        limit = nb.x0 - 0.02 if below else nb.y1 + 0.03
+        sections = [(f"图例{i}", [(elements.patch("#cccccc"), f"很长的图例说明文字第{j}项")
+                                  for j in range(5)]) for i in range(n)]
+        legends = elements.add_legends(page, sections, limit=limit)
+    assert len(legends) == n
+    size = legends[0].get_texts()[0].get_fontsize()
+    assert size == pytest.approx(page.fontsize("legend") * 0.8)  # shrunk from 8.5 pt
+    last = legends[-1].get_window_extent().transformed(page.panel.transAxes.inverted())
+    if below:
+        assert last.x1 <= limit  # clear of the notes on the right
+    else:
+        assert last.y0 >= limit  # clear of the notes below

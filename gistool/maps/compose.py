@@ -59,6 +59,8 @@ def finish_page(
     elements.add_title(mp, title, subtitle)
     bounds = [*elements.boundary_items(inputs.townships, inputs.boundary), *boundary_items]
     sections = [*legends, ("边界", bounds)]
-    elements.add_legends(mp, sections)
-    elements.add_notes(mp, inputs.notes)
+    notes = elements.add_notes(mp, inputs.notes)
+    nb = notes.get_window_extent().transformed(mp.panel.transAxes.inverted())
+    limit = nb.x0 - 0.02 if mp.panel_below else nb.y1 + 0.03
+    elements.add_legends(mp, sections, limit=limit)
     return mp.fig

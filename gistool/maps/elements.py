@@ -206,7 +206,7 @@ def add_scale_bar(page: MapPage, ax: Any, *, xy: tuple[float, float] = (0.035, 0
 
 
 def _legend(page: MapPage, title: str, items: Sequence[tuple[Any, str]],
-            anchor: tuple[float, float]) -> Any:
+            anchor: tuple[float, float], scale: float = 1.0) -> Any:
     from matplotlib.legend import Legend
 
     handles = [h for h, _ in items]
@@ -214,8 +214,8 @@ def _legend(page: MapPage, title: str, items: Sequence[tuple[Any, str]],
     leg = Legend(
         page.panel, handles, labels, loc="upper left", bbox_to_anchor=anchor,
         bbox_transform=page.panel.transAxes, frameon=False, alignment="left",
-        prop=font_properties(page.fontsize("legend")), title=title,
-        title_fontproperties=font_properties(page.fontsize("legend_title")),
+        prop=font_properties(page.fontsize("legend") * scale), title=title,
+        title_fontproperties=font_properties(page.fontsize("legend_title") * scale),
         borderaxespad=0.0, borderpad=0.2, handlelength=1.8, handleheight=1.0,
         labelspacing=0.45,
     )
@@ -228,21 +228,37 @@ def _extent_in_panel(page: MapPage, artist: Any) -> Any:
     return bb.transformed(page.panel.transAxes.inverted())
 
 
-def add_legends(page: MapPage, sections: Sequence[LegendSection]) -> list:
+def add_legends(page: MapPage, sections: Sequence[LegendSection],
+                limit: float | None = None) -> list:
     """Legends, one per section (title, [(handle, label), …]), stacked in the panel.
 
     Stacked downwards in a right-hand panel; side by side in a panel below the
-    maps, leaving the right third for the notes.
+    maps. ``limit`` (panel axes fraction) is where the legends must end: the
+    right edge (panel below) or the bottom (panel at the right), e.g. the
+    notes; legends that overrun it are redrawn smaller (down to 70 %).
     """
-    legends = []
-    pos = (0.0, 1.0)
-    for title, items in sections:
-        if not items:
-            continue
-        leg = _legend(page, title, items, pos)
-        legends.append(leg)
-        bb = _extent_in_panel(page, leg)
-        pos = (bb.x1 + 0.035, 1.0) if page.panel_below else (0.0, bb.y0 - 0.04)
+    below = page.panel_below
+    if limit is None:
+        limit = 1.0 if below else 0.0
+    legends: list = []
+    for scale in (1.0, 0.9, 0.8, 0.7):
+        for leg in legends:
+            leg.remove()
+        legends = []
+        pos = (0.0, 1.0)
+        end = 0.0 if below else 1.0
+        low = 0.0  # lowest legend bottom (panel below: must stay on the panel)
+        for title, items in sections:
+            if not items:
+                continue
+            leg = _legend(page, title, items, pos, scale)
+            legends.append(leg)
+            bb = _extent_in_panel(page, leg)
+            pos = (bb.x1 + 0.035 * scale, 1.0) if below else (0.0, bb.y0 - 0.04 * scale)
+            end = bb.x1 if below else bb.y0
+            low = min(low, bb.y0)
+        if (end <= limit and low >= -0.05) if below else (end >= limit):
+            break
     return legends
 
 
