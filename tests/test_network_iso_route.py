@@ -142,3 +142,13 @@ def test_isochrones_scenarios_selection(tmp_path):
     assert only["scenario"].tolist() == ["flood"]
     with pytest.raises(ValueError, match="flood_graph"):
         isochrones(g, fac, minutes=(5,), scenarios=["flood"])
+
+
+def test_routes_far_pair_not_fatal():
+    g = build_road_graph(grid_roads(3, 3))
+    src = points([(X0, Y0), (X0, Y0)], id=["F1", "F2"])
+    tgt = points([(X0 + 500, Y0), (X0 + 50_000, Y0)], target_id=["A", "far"])
+    out = routes(g, src, tgt)
+    assert out["minutes"].iloc[0] == pytest.approx(1.2)
+    assert np.isinf(out["minutes"].iloc[1])
+    assert out.geometry.iloc[1].is_empty

@@ -35,6 +35,7 @@ def route(
     *,
     max_distance: float = 500.0,
     offroad_speed_kmh: float = 5.0,
+    strict: bool = True,
     **attrs: Any,
 ) -> gpd.GeoDataFrame:
     """The fastest route from ``source_point`` to ``target_point``.
@@ -51,6 +52,10 @@ def route(
         Points (or ``(x, y)``) in the graph CRS.
     max_distance, offroad_speed_kmh
         Snapping, see :func:`gistool.network.snap_points`.
+    strict
+        Raise :class:`~gistool.errors.NetworkError` when an end point is farther
+        than ``max_distance`` from the roads; with ``False`` return an
+        unreachable row (``minutes`` inf, empty geometry) instead.
     **attrs
         Extra columns for the returned row (e.g. ``facility_id=...``).
 
@@ -82,6 +87,12 @@ def route(
         what="route end points",
     )
     s_snap, t_snap = snap.subset(np.array([0])), snap.subset(np.array([1]))
+    row: dict[str, Any] = dict(attrs)
+    unreachable = {"minutes": np.inf, "length_m": np.nan, "road_classes": "",
+                   "road_names": "", "n_edges": 0}
+    if not strict and not snap.snapped.all():
+        row.update(unreachable)
+        return gpd.GeoDataFrame([row], geometry=[shapely.LineString()], crs=graph.crs)
     for label, sn in (("source", s_snap), ("target", t_snap)):
         if not sn.snapped[0]:
             msg = (
@@ -92,9 +103,8 @@ def route(
     matrix, arcs = augmented_csr(graph, s_snap)
     times = node_times(graph, s_snap, matrix=matrix)
     minutes, _, via = target_times(graph, times, s_snap, t_snap)
-    row: dict[str, Any] = dict(attrs)
     if not np.isfinite(minutes[0]):
-        row.update(minutes=np.inf, length_m=np.nan, road_classes="", road_names="", n_edges=0)
+        row.update(unreachable)
         return gpd.GeoDataFrame([row], geometry=[shapely.LineString()], crs=graph.crs)
 
     geoms = graph.edges.geometry.to_numpy()
@@ -180,7 +190,8 @@ def routes(
     """Routes for pairs: ``sources`` row ``i`` to ``targets`` row ``i`` (one row each).
 
     Columns ``source_id``/``target_id`` come from ``id``/``target_id``/``code``
-    columns when present.
+    columns when present. Pairs that cannot be routed (unreachable, or an end
+    point beyond ``max_distance``) give ``minutes`` inf and an empty geometry.
     """
     if len(sources) != len(targets):
         msg = f"routes needs as many sources ({len(sources)}) as targets ({len(targets)})"
@@ -195,7 +206,7 @@ def routes(
     frames = [
         route(
             graph, s, t, max_distance=max_distance, offroad_speed_kmh=offroad_speed_kmh,
-            source_id=si, target_id=ti,
+            strict=False, source_id=si, target_id=ti,
         )
         for s, t, si, ti in zip(
             sources.geometry.to_numpy(), targets.geometry.to_numpy(), sid, tid, strict=True
