@@ -112,7 +112,9 @@ def travel_times(
     ``scipy.sparse.csgraph.dijkstra(min_only=True)`` call per group); sources
     and targets are snapped to their nearest edge (:func:`snap_points`), so a
     time is ``off-road leg + partial edge + network path + partial edge +
-    off-road leg``.
+    off-road leg``. Snapping is done once on ``graph`` and reused under flood:
+    a target whose own edge the flood cuts is isolated (its access road is
+    under water) unless it sits exactly on a junction.
 
     Parameters
     ----------
