@@ -22,7 +22,7 @@ from gistool.maps.raster import read_for_display
 DATE = "2026-01-05"
 
 MODULES = ["gistool.maps.fonts", "gistool.maps.notes", "gistool.maps.layout",
-           "gistool.maps.elements", "gistool.maps.save"]
+           "gistool.maps.elements", "gistool.maps.save", "gistool.maps.four_colour"]
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gistool.maps import elements
 from gistool.maps._prepare import MapInputs
 from gistool.maps.layout import MapPage, new_page
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["finish_page", "start_page"]
 
@@ -36,7 +39,7 @@ def finish_page(
     township_names: bool = True,
     clip: bool = True,
     boundary_items: Sequence[tuple[Any, str]] = (),
-) -> Any:
+) -> MapFigure:
     """Boundaries and names, north arrow and scale bar on every frame; title, legends, notes.
 
     With ``clip``, the layers drawn so far are clipped to the county boundary.

@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +18,9 @@ from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
 from gistool.maps.layers import draw_roads
 from gistool.maps.raster import draw_depth
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["flood_depth_path", "flood_scenario_map", "isolated_points"]
 
@@ -80,7 +83,7 @@ def flood_scenario_map(
     synthetic: bool | None = None,
     sources: str | Sequence[str] | None = None,
     date: _dt.date | str | None = None,
-) -> Any:
+) -> MapFigure:
     """Flood-scenario map: depth classes, the roads it cuts or slows, and isolated targets.
 
     Depth is drawn in four classes (0.15–0.5, 0.5–1, 1–2, > 2 m, Blues;
@@ -108,7 +111,8 @@ def flood_scenario_map(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    gistool.maps.figure.MapFigure
+        A :class:`matplotlib.figure.Figure`.
     """
     path = flood_depth_path(flood_depth, area, return_period)
     if roads is None and area is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +15,9 @@ from gistool.maps import elements
 from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["GRADE_SIZES", "four_colour_map"]
 
@@ -34,7 +37,7 @@ def four_colour_map(
     synthetic: bool | None = None,
     sources: str | Sequence[str] | None = None,
     date: _dt.date | str | None = None,
-) -> Any:
+) -> MapFigure:
     """安全风险四色图: enterprises as points coloured red/orange/yellow/blue by grade.
 
     Drawn from 低 (blue) up to 重大 (red) so the most severe lie on top;
@@ -53,7 +56,24 @@ def four_colour_map(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    gistool.maps.figure.MapFigure
+        A :class:`matplotlib.figure.Figure`.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> town = gpd.GeoDataFrame({"name": ["甲镇"]}, crs="EPSG:4547",
+    ...                         geometry=[box(470_000, 3_780_000, 480_000, 3_786_000)])
+    >>> ent = gpd.GeoDataFrame({"risk_grade": ["重大", "低", "低"]}, crs="EPSG:4547",
+    ...     geometry=[Point(472_000, 3_782_000), Point(476_000, 3_784_000),
+    ...               Point(478_000, 3_785_000)])
+    >>> fig = four_colour_map(ent, townships=town, boundary=town, date="2026-01-05")
+    >>> texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+    >>> "重大风险（红）  1家" in texts, "低风险（蓝）  2家" in texts
+    (True, True)
+    >>> print(fig.axes[-1].texts[0].get_text())
+    坐标系：CGCS2000 / 3度带高斯-克吕格 114°E (EPSG:4547)
+    制图日期：2026-01-05（gistool）
     """
     if not isinstance(enterprises, gpd.GeoDataFrame) and hasattr(enterprises, "enterprises"):
         enterprises = enterprises.enterprises

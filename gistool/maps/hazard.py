@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -17,6 +17,9 @@ from gistool.maps.flood import flood_depth_path
 from gistool.maps.fonts import map_style
 from gistool.maps.layers import draw_rivers
 from gistool.maps.raster import draw_depth
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["GEOHAZARD_SYMBOLS", "SUSCEPTIBILITY_COLOURS", "hazard_overview_map"]
 
@@ -50,7 +53,7 @@ def hazard_overview_map(
     synthetic: bool | None = None,
     sources: str | Sequence[str] | None = None,
     date: _dt.date | str | None = None,
-) -> Any:
+) -> MapFigure:
     """Hazard overview (灾害隐患分布图): flood depth, geohazard zones and points, rivers.
 
     Parameters
@@ -71,7 +74,8 @@ def hazard_overview_map(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    gistool.maps.figure.MapFigure
+        A :class:`matplotlib.figure.Figure`.
     """
     if area is not None:
         geohazard_points = area.geohazard_points if geohazard_points is None else geohazard_points

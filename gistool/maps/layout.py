@@ -9,9 +9,14 @@ them, whichever draws the study area at the larger scale: a wide county
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from gistool.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["PAGES", "MapPage", "choose_layout", "new_page"]
 
@@ -78,9 +83,9 @@ class MapPage:
         Font scale of the page (A4 = 1, A3 = √2).
     """
 
-    fig: object
-    maps: list
-    panel: object
+    fig: MapFigure
+    maps: list[Axes]
+    panel: Axes
     layout: str
     size: float
     title_y: float = 0.965

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +16,9 @@ from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import font_properties, map_style
 from gistool.maps.layers import draw_facilities
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["minute_colours", "reachability_map", "split_scenarios"]
 
@@ -67,7 +70,7 @@ def reachability_map(
     synthetic: bool | None = None,
     sources: str | Sequence[str] | None = None,
     date: _dt.date | str | None = None,
-) -> Any:
+) -> MapFigure:
     """救援可达性图: areas reached within 5/10/15/30 min, normal and under flood, side by side.
 
     Each threshold's polygon is the union over the facility ``kinds`` (the
@@ -99,7 +102,8 @@ def reachability_map(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    gistool.maps.figure.MapFigure
+        A :class:`matplotlib.figure.Figure`.
         Two map axes sharing one legend.
     """
     normal, flood = split_scenarios(isochrones_normal, isochrones_flood)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +15,9 @@ from gistool.maps import elements
 from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
+
+if TYPE_CHECKING:
+    from gistool.maps.figure import MapFigure
 
 __all__ = ["risk_zoning_map"]
 
@@ -68,7 +71,7 @@ def risk_zoning_map(
     synthetic: bool | None = None,
     sources: str | Sequence[str] | None = None,
     date: _dt.date | str | None = None,
-) -> Any:
+) -> MapFigure:
     """风险区划图: units filled by census risk level, red (高风险) to green (低风险).
 
     Parameters
@@ -106,7 +109,8 @@ def risk_zoning_map(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    gistool.maps.figure.MapFigure
+        A :class:`matplotlib.figure.Figure`.
         Legend entries give, per level, the number of units and their area (km²).
     """
     gdf = _unit_frame(data, layer)
