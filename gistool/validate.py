@@ -906,11 +906,18 @@ def _boundary_union(boundary: Any, crs: Any) -> Any:
             msg = "the boundary has no CRS; give it one (boundary.set_crs(...))"
             raise CRSError(msg)
         b = boundary.to_crs(crs) if crs is not None else boundary
-        return shapely.union_all(np.asarray(b.geometry.values))
-    if isinstance(boundary, shapely.Geometry):
-        return boundary
-    msg = f"boundary must be a GeoDataFrame, GeoSeries or geometry, not {type(boundary).__name__}"
-    raise TypeError(msg)
+        geoms = np.asarray(b.geometry.values, dtype=object)
+    elif isinstance(boundary, shapely.Geometry):
+        geoms = np.array([boundary], dtype=object)
+    else:
+        msg = (f"boundary must be a GeoDataFrame, GeoSeries or geometry, "
+               f"not {type(boundary).__name__}")
+        raise TypeError(msg)
+    # an invalid (e.g. self-intersecting) boundary would make the overlays raise
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return shapely.union_all(geoms)
 
 
 def _check_boundary(
