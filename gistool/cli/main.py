@@ -10,6 +10,7 @@ import importlib
 import logging
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import click
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> Any:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"})
                   for a in args)
+    shown = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         rv = cli.main(args=args, prog_name="gistool", standalone_mode=False)
     except click.exceptions.Abort:
@@ -118,11 +121,24 @@ def main(argv: list[str] | None = None) -> Any:
             err=True,
         )
         sys.exit(EXIT_INTERNAL)
+    finally:
+        warnings.showwarning = shown
     # without standalone mode click returns a command's ``ctx.exit(code)`` instead of
     # exiting; exit here so ``python -c "...main()"`` and ``gistool`` agree
     if isinstance(rv, int) and not isinstance(rv, bool) and rv != EXIT_OK:
         sys.exit(rv)
     return rv
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: Any = None, line: str | None = None,
+) -> None:
+    """Print a warning as one ``gistool: warning:`` line (no source path, no code line)."""
+    from gistool.errors import GistoolWarning
+
+    what = "" if issubclass(category, GistoolWarning) else f"{category.__name__}: "
+    click.echo(f"gistool: warning: {what}{_one_line(str(message))}", err=True)
 
 
 def _one_line(text: str) -> str:
