@@ -50,11 +50,11 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
     cell apart (``shapely.segmentize``), the band is read once over the
     graph's extent, points are turned into row/column indices with the inverse
     geotransform, and the maximum per edge is taken with ``np.maximum.reduceat``.
+    Above :data:`EDGE_CHUNK` edges this is done strip by strip (edges sorted by
+    centroid), each strip reading only its window, so memory stays bounded.
     A raster in another CRS is handled by transforming the sample points.
     """
     import rasterio
-    from rasterio.enums import MaskFlags
-    from rasterio.windows import Window, from_bounds
 
     path = Path(depth_raster)
     try:
@@ -75,44 +75,70 @@ def sample_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
         geoms = graph.edges.geometry.to_numpy()
         t = ds.transform
         cell = min(abs(t.a), abs(t.e))
+        tr = None
+        step = cell / 2.0
         if graph.crs is not None and not pyproj.CRS(ds.crs).equals(graph.crs):
             tr = pyproj.Transformer.from_crs(graph.crs, ds.crs, always_xy=True)
             back = pyproj.Transformer.from_crs(ds.crs, graph.crs, always_xy=True)
             cx, cy = t @ (ds.width / 2, ds.height / 2)
             (x0, x1), (y0, y1) = back.transform([cx, cx + cell], [cy, cy + cell])
-            cell_m = min(abs(x1 - x0), abs(y1 - y0))
-            dense = _densify(geoms, cell_m / 4.0)
-            coords, idx = shapely.get_coordinates(dense, return_index=True)
-            xs, ys = tr.transform(coords[:, 0], coords[:, 1])
-        else:
-            dense = _densify(geoms, cell / 2.0)
-            coords, idx = shapely.get_coordinates(dense, return_index=True)
-            xs, ys = coords[:, 0], coords[:, 1]
+            step = min(abs(x1 - x0), abs(y1 - y0)) / 4.0
         n_edges = len(geoms)
-        if len(xs) == 0:
-            return np.zeros(n_edges)
-        win = from_bounds(xs.min(), ys.min(), xs.max(), ys.max(), transform=t)
-        win = win.round_offsets(op="floor").round_lengths(op="ceil")
-        c0 = max(int(win.col_off) - 1, 0)
-        r0 = max(int(win.row_off) - 1, 0)
-        c1 = min(int(win.col_off + win.width) + 1, ds.width)
-        r1 = min(int(win.row_off + win.height) + 1, ds.height)
-        if c1 <= c0 or r1 <= r0:
-            return np.zeros(n_edges)
-        window = Window(c0, r0, c1 - c0, r1 - r0)
-        # the band as stored; nodata/mask and non-finite values are zeroed on the
-        # sampled points only (not on the whole window)
-        values = ds.read(1, window=window)
-        flags = ds.mask_flag_enums[0]
-        valid = None
-        if MaskFlags.all_valid not in flags and MaskFlags.nodata not in flags:
-            valid = ds.read_masks(1, window=window)
-        nodata = ds.nodata
-        inv = ~t
-        cols = inv.a * xs + inv.b * ys + inv.c
-        rows = inv.d * xs + inv.e * ys + inv.f
-        cols = np.floor(np.asarray(cols)).astype(np.int64) - c0
-        rows = np.floor(np.asarray(rows)).astype(np.int64) - r0
+        out = np.zeros(n_edges)
+        if n_edges <= EDGE_CHUNK:
+            chunks = [np.arange(n_edges)]
+        else:
+            # strips of edges sorted by centroid y then x: each chunk reads only
+            # its strip of the band, so memory stays bounded as the area grows
+            c = shapely.centroid(geoms)
+            order = np.lexsort((shapely.get_x(c), shapely.get_y(c)))
+            chunks = np.array_split(order, -(-n_edges // EDGE_CHUNK))
+        for sel in chunks:
+            out[sel] = _max_along(ds, geoms[sel], step, tr)
+    return out
+
+
+#: Edges sampled per chunk by :func:`sample_edge_depth` (bounds its memory).
+EDGE_CHUNK = 50_000
+
+
+def _max_along(ds, geoms: np.ndarray, step: float, tr: pyproj.Transformer | None) -> np.ndarray:
+    """Maximum band value along each line (0 where dry, nodata, masked or outside)."""
+    from rasterio.enums import MaskFlags
+    from rasterio.windows import Window, from_bounds
+
+    t = ds.transform
+    n_edges = len(geoms)
+    dense = _densify(geoms, step)
+    coords, idx = shapely.get_coordinates(dense, return_index=True)
+    if tr is not None:
+        xs, ys = tr.transform(coords[:, 0], coords[:, 1])
+    else:
+        xs, ys = coords[:, 0], coords[:, 1]
+    if len(xs) == 0:
+        return np.zeros(n_edges)
+    win = from_bounds(xs.min(), ys.min(), xs.max(), ys.max(), transform=t)
+    win = win.round_offsets(op="floor").round_lengths(op="ceil")
+    c0 = max(int(win.col_off) - 1, 0)
+    r0 = max(int(win.row_off) - 1, 0)
+    c1 = min(int(win.col_off + win.width) + 1, ds.width)
+    r1 = min(int(win.row_off + win.height) + 1, ds.height)
+    if c1 <= c0 or r1 <= r0:
+        return np.zeros(n_edges)
+    window = Window(c0, r0, c1 - c0, r1 - r0)
+    # the band as stored; nodata/mask and non-finite values are zeroed on the
+    # sampled points only (not on the whole window)
+    values = ds.read(1, window=window)
+    flags = ds.mask_flag_enums[0]
+    valid = None
+    if MaskFlags.all_valid not in flags and MaskFlags.nodata not in flags:
+        valid = ds.read_masks(1, window=window)
+    nodata = ds.nodata
+    inv = ~t
+    cols = inv.a * xs + inv.b * ys + inv.c
+    rows = inv.d * xs + inv.e * ys + inv.f
+    cols = np.floor(np.asarray(cols)).astype(np.int64) - c0
+    rows = np.floor(np.asarray(rows)).astype(np.int64) - r0
     inside = (rows >= 0) & (rows < values.shape[0]) & (cols >= 0) & (cols < values.shape[1])
     depth = np.zeros(len(xs))
     ri, ci = rows[inside], cols[inside]
