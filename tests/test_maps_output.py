@@ -175,3 +175,25 @@ def test_text_added_later_renders_in_the_cjk_font_and_rc_stays(tiny, tmp_path):
         maps.save_map(fig, tmp_path / "later.png", dpi=40)
         maps.save_map(fig, tmp_path / "later.pdf")
     assert {k: mpl.rcParams[k] for k in before} == before
+
+
+def test_pdf_opens_and_its_chinese_text_is_extractable(tiny, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
+        pytest.skip("poppler-utils (pdftotext, pdffonts) not installed")
+    fig = maps.risk_zoning_map(fx.zones(tiny), area=tiny, date=DATE)
+    out = maps.save_map(fig, tmp_path / "zoning.pdf")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for s in ("示例县综合风险区划图", "高风险（1个，48.0 km²）", "西山镇", "EPSG:4547"):
+        assert s in text
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts
+    for row in fonts:
+        name, kind, emb_sub_uni = row.split()[0], row.split()[1:3], row.split()[-5:-2]
+        assert name.endswith("+NotoSansCJKsc-Regular")
+        assert kind == ["Type", "3"]
+        assert emb_sub_uni == ["yes", "yes", "yes"]  # embedded, subset, with Unicode map

@@ -27,6 +27,7 @@ __all__ = [
     "clip_to",
     "draw_boundaries",
     "halo",
+    "haloed_text",
     "nice_scale_length",
 ]
 
@@ -38,6 +39,22 @@ def halo(width: float = 2.5) -> list:
     from matplotlib import patheffects
 
     return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def haloed_text(ax: Any, x: float, y: float, s: str, *, width: float = 2.5,
+                zorder: float = 40, **kw: Any) -> Any:
+    """Text over a white halo, the halo drawn as a separate stroked copy beneath.
+
+    Path effects turn text into outlines; keeping the halo on its own copy
+    leaves the visible text real text (selectable and searchable in the PDF).
+    Returns the visible text.
+    """
+    from matplotlib import patheffects
+
+    under = {k: v for k, v in kw.items() if k != "color"}
+    ax.text(x, y, s, color="white", zorder=zorder - 0.01,
+            path_effects=[patheffects.Stroke(linewidth=width, foreground="white")], **under)
+    return ax.text(x, y, s, zorder=zorder, **kw)
 
 
 def add_title(page: MapPage, title: str, subtitle: str | None = None) -> None:
@@ -83,9 +100,9 @@ def draw_boundaries(
                                        strict=True):
                 text_in = sum(2 if ord(c) > 0x2E80 else 1 for c in name) * base / 144
                 size = base * min(1.0, max(0.6, 0.9 * w / text_in)) if text_in else base
-                ax.text(x, y, name, ha="center", va="center",
-                        fontproperties=font_properties(size), color="#222222", zorder=40,
-                        path_effects=halo(), clip_on=True)
+                haloed_text(ax, x, y, name, ha="center", va="center",
+                            fontproperties=font_properties(size), color="#222222", zorder=40,
+                            clip_on=True)
     if boundary is not None and len(boundary):
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=21)
 
@@ -138,8 +155,8 @@ def add_north_arrow(page: MapPage, ax: Any, *, x: float = 0.955) -> None:
           "clip_on": False}
     ax.add_patch(Polygon([(x - w, y), (x, y + h), (x, y + 0.28 * h)], facecolor="black", **kw))
     ax.add_patch(Polygon([(x + w, y), (x, y + h), (x, y + 0.28 * h)], facecolor="white", **kw))
-    ax.text(x, y + h * 1.05, "N", transform=ax.transAxes, ha="center", va="bottom", zorder=50,
-            fontproperties=font_properties(page.fontsize("north")), path_effects=halo())
+    haloed_text(ax, x, y + h * 1.05, "N", transform=ax.transAxes, ha="center", va="bottom",
+                zorder=50, fontproperties=font_properties(page.fontsize("north")))
 
 
 def nice_scale_length(width_m: float, fraction: float = 0.2) -> float:

@@ -71,8 +71,8 @@ def draw_rivers(page: Any, ax: Any, rivers: gpd.GeoDataFrame | None, *, names: b
         mids = shapely.line_interpolate_point(geoms, 0.4, normalized=True)
         xy = shapely.get_coordinates(mids)
         for (x, y), name in zip(xy, rivers["name"].astype(str), strict=True):
-            ax.text(x, y, name, ha="center", va="bottom", fontproperties=fp, color="#08519c",
-                    zorder=41, path_effects=elements.halo(2.0), clip_on=True)
+            elements.haloed_text(ax, x, y, name, ha="center", va="bottom", fontproperties=fp,
+                                 color="#08519c", zorder=41, width=2.0, clip_on=True)
     return [(elements.line("#2b8cbe", width=1.1 * page.size), "河流")]
 
 
