@@ -43,6 +43,11 @@ def test_polygon_coords_rebuild_the_polygons() -> None:
     for a, b in zip(rebuilt, geoms[:3], strict=True):
         assert a.equals(b)
     assert rebuilt[1].area == 100 - 4 - 6
+    # small holes and parts left out: the 4 m² hole and the 1 m² part go, the 6 m² hole stays
+    xs, _ = polygon_coords(geoms[1:3], min_area=5.0)
+    assert [len(p) for p in xs[0]] == [2]
+    assert [len(p) for p in xs[1]] == [2]
+    assert xs[1][0][1] == [5.0, 7.0, 7.0, 5.0, 5.0] or xs[1][0][1] == [7.0, 7.0, 5.0, 5.0, 7.0]
 
 
 def test_line_coords_nan_separated() -> None:

@@ -54,7 +54,7 @@ _ROAD_WIDTH: dict[str, float] = {
     "township": 1.0, "urban_local": 0.8, "village": 0.6,
 }
 _ISO_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff")
-_GRADE_SIZE = {"重大": 11, "较大": 9, "一般": 7, "低": 5}
+_GRADE_SIZE = {"重大": 9, "较大": 7, "一般": 5, "低": 4}
 
 
 def _pick(explicit: Any, *sources: Any) -> Any:
@@ -139,10 +139,16 @@ def _level_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return lv
 
 
-def _polygon_source(gdf: gpd.GeoDataFrame, tol: float, cols: dict[str, list[str]]) -> Any:
+#: Isochrones: coarser simplification (m) and the smallest part/hole drawn (m²).
+ISO_SIMPLIFY_M = 20.0
+ISO_MIN_AREA_M2 = 50_000.0
+
+
+def _polygon_source(gdf: gpd.GeoDataFrame, tol: float, cols: dict[str, list[str]],
+                    min_area: float = 0.0) -> Any:
     from bokeh.models import ColumnDataSource
 
-    xs, ys = polygon_coords(simplify(gdf.geometry.to_numpy(), tol))
+    xs, ys = polygon_coords(simplify(gdf.geometry.to_numpy(), tol), min_area=min_area)
     return ColumnDataSource({"xs": xs, "ys": ys, **cols})
 
 
@@ -183,7 +189,7 @@ def webmap(
     tiles: str | None = None,
     simplify_m: float = 8.0,
     width: int = 1000,
-    height: int = 760,
+    height: int | None = None,
     **layers: gpd.GeoDataFrame | None,
 ) -> LayoutDOM:
     """The interactive risk map as a Bokeh layout (displays inline in Jupyter).
@@ -224,7 +230,8 @@ def webmap(
     simplify_m
         Simplification tolerance of polygons and lines (metres).
     width, height
-        Map size in pixels.
+        Map size in pixels; the default height follows the area's aspect
+        (480–900 px).
     **layers
         Explicit layers overriding the above: ``zones``, ``villages``,
         ``townships``, ``enterprises``, ``roads``, ``cut_roads``,
@@ -259,6 +266,12 @@ def webmap(
     area = getattr(data, "name", None) or ""
     title = title if title is not None else f"{area}风险评估交互地图".strip()
     tol = float(simplify_m)
+    if height is None:
+        b = np.array([g.total_bounds for g in lay.values()])
+        dx = float(b[:, 2].max() - b[:, 0].min())
+        dy = float(b[:, 3].max() - b[:, 1].min())
+        frame = width - 260  # legend and toolbar
+        height = int(np.clip(frame * dy / dx + 90, 480, 900)) if dx > 0 else 760
     p = figure(
         width=width, height=height, match_aspect=True, tools="pan,wheel_zoom,box_zoom,reset,save",
         active_scroll="wheel_zoom", x_axis_type="mercator" if tiles else "linear",
@@ -335,7 +348,7 @@ def webmap(
                 "area_km2": _num(sub["area_km2"], 2) if "area_km2" in sub else [""] * len(sub),
                 "fill": [colour_of.get(x, "#cccccc") for x in mins],
             }
-            src = _polygon_source(sub, tol, cols)
+            src = _polygon_source(sub, max(tol, ISO_SIMPLIFY_M), cols, ISO_MIN_AREA_M2)
             r = p.multi_polygons("xs", "ys", source=src, fill_color="fill", fill_alpha=0.25,
                                  line_color="fill", line_width=1.0,
                                  line_dash="solid" if s == "normal" else "dashed")
@@ -403,7 +416,7 @@ def webmap(
             if not len(sub):
                 continue
             cols = {
-                "x": sub.geometry.x.to_numpy(), "y": sub.geometry.y.to_numpy(),
+                "x": sub.geometry.x.to_numpy(np.float32), "y": sub.geometry.y.to_numpy(np.float32),
                 "name": _text(sub["name"]) if "name" in sub else [""] * len(sub),
                 "eid": _text(sub["id"]) if "id" in sub else [""] * len(sub),
                 "category": [ENTERPRISE_CATEGORIES.get(c, c) for c in _text(sub["category"])]
@@ -412,8 +425,8 @@ def webmap(
                 "raised_by": _text(sub["raised_by"]) if "raised_by" in sub else [""] * len(sub),
             }
             r = p.scatter("x", "y", source=ColumnDataSource(cols), size=_GRADE_SIZE[g],
-                          fill_color=colour, line_color="#333333", line_width=0.4,
-                          fill_alpha=0.9)
+                          fill_color=colour, line_color="#333333", line_width=0.3,
+                          line_alpha=0.6, fill_alpha=0.9)
             rs.append(r)
             items.append(LegendItem(label=f"企业·{g}风险（{zh_colour}）", renderers=[r]))
         groups["enterprises"] = rs
@@ -434,7 +447,7 @@ def webmap(
                 "kind": [FACILITY_KINDS.get(k, k)] * len(sub),
                 "capacity": _num(sub["capacity"], 0) if "capacity" in sub else [""] * len(sub),
             }
-            r = p.scatter("x", "y", source=ColumnDataSource(cols), marker=marker, size=12,
+            r = p.scatter("x", "y", source=ColumnDataSource(cols), marker=marker, size=10,
                           fill_color=colour, line_color="white", line_width=1.0)
             rs.append(r)
             items.append(LegendItem(label=FACILITY_KINDS.get(k, k), renderers=[r]))

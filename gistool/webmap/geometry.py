@@ -11,11 +11,13 @@ per ring, never per vertex).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-__all__ = ["line_coords", "multi_line_coords", "polygon_coords", "simplify"]
+__all__ = ["compact", "line_coords", "multi_line_coords", "polygon_coords", "simplify"]
 
 
 def simplify(geoms: NDArray[np.object_], tolerance: float) -> NDArray[np.object_]:
@@ -25,6 +27,29 @@ def simplify(geoms: NDArray[np.object_], tolerance: float) -> NDArray[np.object_
     return shapely.simplify(geoms, tolerance, preserve_topology=True)
 
 
+#: Arrays shorter than this are emitted as lists (a JSON list of a few numbers is
+#: smaller than Bokeh's base64 ndarray wrapper, ~100 bytes per array).
+SHORT: int = 32
+
+
+def compact(a: NDArray[np.float64]) -> NDArray[np.float32] | list[float]:
+    """A coordinate array in its smallest serialisation: float32, or a list when short.
+
+    float32 keeps 0.25 m at northings of 3.8e6 m, far below the simplification
+    tolerance. Arrays holding NaN separators stay arrays (JSON has no NaN).
+
+    Examples
+    --------
+    >>> compact(np.array([500000.04, 500001.0]))
+    [500000.0, 500001.0]
+    >>> compact(np.arange(40.0)).dtype
+    dtype('float32')
+    """
+    if len(a) < SHORT and not np.isnan(a).any():
+        return np.round(a, 1).tolist()
+    return a.astype(np.float32)
+
+
 def _split(coords: NDArray[np.float64], index: NDArray[np.intp], n: int) -> list[NDArray]:
     """Split rows of ``coords`` by the (sorted) group ``index`` into ``n`` groups."""
     bounds = np.searchsorted(index, np.arange(1, n))
@@ -32,8 +57,8 @@ def _split(coords: NDArray[np.float64], index: NDArray[np.intp], n: int) -> list
 
 
 def polygon_coords(
-    geoms: NDArray[np.object_], *, decimals: int = 1
-) -> tuple[list[list[list[NDArray]]], list[list[list[NDArray]]]]:
+    geoms: NDArray[np.object_], *, decimals: int = 1, min_area: float = 0.0
+) -> tuple[list[list[list[Any]]], list[list[list[Any]]]]:
     """``multi_polygons`` coordinates of (Multi)Polygons.
 
     Parameters
@@ -42,12 +67,16 @@ def polygon_coords(
         Polygon or MultiPolygon geometries (empty or missing → no parts).
     decimals
         Coordinates are rounded to this many decimals (metres: 0.1 m).
+    min_area
+        Parts whose exterior encloses less, and holes smaller than this
+        (CRS units², e.g. m²) are left out (isochrones have thousands of
+        tiny holes between roads).
 
     Returns
     -------
     xs, ys
-        ``xs[i][j][k]`` is the array of x of ring ``k`` (0 = exterior) of part
-        ``j`` of feature ``i``.
+        ``xs[i][j][k]`` is the x of ring ``k`` (0 = exterior) of part ``j`` of
+        feature ``i`` (see :func:`compact`).
 
     Examples
     --------
@@ -55,7 +84,7 @@ def polygon_coords(
     >>> holed = Polygon(box(0, 0, 4, 4).exterior, [box(1, 1, 2, 2).exterior])
     >>> g = np.array([box(0, 0, 2, 1), holed])
     >>> xs, ys = polygon_coords(g)
-    >>> [len(f) for f in xs], [len(p) for p in xs[1]], xs[0][0][0].tolist()
+    >>> [len(f) for f in xs], [len(p) for p in xs[1]], xs[0][0][0]
     ([1, 1], [2], [2.0, 2.0, 0.0, 0.0, 2.0])
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -64,23 +93,33 @@ def polygon_coords(
     keep = ~shapely.is_empty(parts)
     parts, feat = parts[keep], feat[keep]
     rings, part = shapely.get_rings(parts, return_index=True)
+    if min_area > 0 and len(rings):
+        area = shapely.area(shapely.polygons(rings))
+        first = np.r_[True, part[1:] != part[:-1]]
+        big_part = area[first] >= min_area  # by part, in order
+        keep = big_part[np.cumsum(first) - 1] & (first | (area >= min_area))
+        kept_parts = np.flatnonzero(big_part)
+        rings = rings[keep]
+        part = np.searchsorted(kept_parts, part[keep])  # renumber the kept parts
+        parts, feat = parts[kept_parts], feat[kept_parts]
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     coords = np.round(coords, decimals)
-    ring_xy = _split(coords, ring, len(rings))
+    ring_xy = [compact(c[:, 0]) for c in _split(coords, ring, len(rings))]
+    ring_y = [compact(c[:, 1]) for c in _split(coords, ring, len(rings))]
     # group rings by part and parts by feature (both indexes are sorted)
     ring_bounds = np.searchsorted(part, np.arange(1, len(parts) + 1))
     part_bounds = np.searchsorted(feat, np.arange(1, n + 1))
-    xs: list[list[list[NDArray]]] = []
-    ys: list[list[list[NDArray]]] = []
+    xs: list[list[list[Any]]] = []
+    ys: list[list[list[Any]]] = []
     r0 = 0
     p0 = 0
     for i in range(n):
-        fx: list[list[NDArray]] = []
-        fy: list[list[NDArray]] = []
+        fx: list[list[Any]] = []
+        fy: list[list[Any]] = []
         for p in range(p0, int(part_bounds[i])):
             r1 = int(ring_bounds[p])
-            fx.append([ring_xy[r][:, 0] for r in range(r0, r1)])
-            fy.append([ring_xy[r][:, 1] for r in range(r0, r1)])
+            fx.append(ring_xy[r0:r1])
+            fy.append(ring_y[r0:r1])
             r0 = r1
         p0 = int(part_bounds[i])
         xs.append(fx)
@@ -96,8 +135,8 @@ def _line_parts(geoms: NDArray[np.object_]) -> tuple[NDArray, NDArray[np.intp]]:
 
 def line_coords(
     geoms: NDArray[np.object_], *, decimals: int = 1
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """All (Multi)LineStrings as one x and one y array, lines separated by NaN.
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """All (Multi)LineStrings as one float32 x and y array, lines separated by NaN.
 
     Examples
     --------
@@ -113,14 +152,14 @@ def line_coords(
         return np.empty(0), np.empty(0)
     # insert a NaN row before the first vertex of every line but the first
     starts = np.flatnonzero(np.diff(idx)) + 1
-    out = np.insert(coords, starts, np.nan, axis=0)
+    out = np.insert(coords, starts, np.nan, axis=0).astype(np.float32)
     return out[:, 0], out[:, 1]
 
 
 def multi_line_coords(
     geoms: NDArray[np.object_], *, decimals: int = 1
-) -> tuple[list[NDArray], list[NDArray]]:
-    """``multi_line`` coordinates: one NaN-separated array per feature.
+) -> tuple[list[Any], list[Any]]:
+    """``multi_line`` coordinates: one NaN-separated array (or short list) per feature.
 
     Examples
     --------
@@ -128,7 +167,7 @@ def multi_line_coords(
     >>> g = np.array([MultiLineString([[(0, 0), (1, 0)], [(2, 0), (3, 0)]]),
     ...               LineString([(0, 1), (1, 1)])])
     >>> xs, ys = multi_line_coords(g)
-    >>> [x.tolist() for x in xs]
+    >>> [np.asarray(x).tolist() for x in xs]
     [[0.0, 1.0, nan, 2.0, 3.0], [0.0, 1.0]]
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -142,4 +181,4 @@ def multi_line_coords(
     padded = np.insert(coords, sep, np.nan, axis=0)
     vfeat = np.insert(feat[idx], sep, feat[idx[sep]])
     pieces = _split(padded, vfeat, len(geoms))
-    return [p[:, 0] for p in pieces], [p[:, 1] for p in pieces]
+    return [compact(p[:, 0]) for p in pieces], [compact(p[:, 1]) for p in pieces]

@@ -64,6 +64,47 @@ def deterministic_ids(text: str) -> str:
     return text
 
 
+def _unescape_json(text: str) -> str:
+    r"""Write ``\\uXXXX`` escapes of non-ASCII characters as the characters (UTF-8).
+
+    Bokeh escapes every non-ASCII character (6 bytes per hanzi instead of 3).
+    Only escapes preceded by an even number of backslashes are real escapes;
+    ASCII (e.g. ``\\u003c``) and lone surrogates stay escaped.
+
+    Examples
+    --------
+    >>> _unescape_json('["\\u957f\\u845b","\\u003c","\\\\u957f","\\ud83d\\ude00"]')
+    '["长葛","\\u003c","\\\\u957f","😀"]'
+    """
+    pat = re.compile(r"(\\+)((?:u[0-9a-fA-F]{4})(?:\\u[0-9a-fA-F]{4})*)")
+
+    def fix(m: re.Match[str]) -> str:
+        slashes, body = m.group(1), m.group(2)
+        if len(slashes) % 2 == 0:
+            return m.group(0)
+        units = [int(h, 16) for h in re.findall(r"u([0-9a-fA-F]{4})", body)]
+        out, i = [], 0
+        while i < len(units):
+            u = units[i]
+            if 0xD800 <= u < 0xDC00 and i + 1 < len(units) and 0xDC00 <= units[i + 1] < 0xE000:
+                out.append(chr(0x10000 + ((u - 0xD800) << 10) + (units[i + 1] - 0xDC00)))
+                i += 2
+                continue
+            out.append(chr(u) if u >= 0x80 and not 0xD800 <= u < 0xE000 else f"\\u{u:04x}")
+            i += 1
+        return slashes[:-1] + "".join(out)
+
+    return pat.sub(fix, text)
+
+
+def _compact_docs_json(page: str) -> str:
+    """:func:`_unescape_json` applied to the document JSON of a Bokeh page only."""
+    m = re.search(r'(<script type="application/json" id="[^"]+">)(.*?)(</script>)', page, re.S)
+    if m is None:
+        return page
+    return page[:m.start(2)] + _unescape_json(m.group(2)) + page[m.end(2):]
+
+
 def external_references(text: str) -> list[str]:
     """``src``/``href`` attributes and CSS ``url()`` of the page that point off the machine.
 
@@ -116,7 +157,7 @@ def standalone_html(layout: Any, title: str, *, embed_font: bool = True,
     from gistool.report.fonts import FONT_STACK, font_face_css
 
     # Bokeh drops the bundles a page does not use (MathJax, tables...)
-    text = deterministic_ids(file_html(layout, INLINE, title=title))
+    text = _compact_docs_json(deterministic_ids(file_html(layout, INLINE, title=title)))
     head = []
     if csp:
         head.append(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">')
