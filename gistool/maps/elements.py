@@ -83,8 +83,10 @@ def draw_boundaries(
     (down to 60 %).
     """
     if townships is not None and len(townships):
-        townships.boundary.plot(ax=ax, color="#555555", linewidth=0.6, linestyle=(0, (4, 2)),
-                                zorder=20)
+        # each shared edge once (drawn twice, the dashes of the two copies would mesh)
+        edges = shapely.line_merge(shapely.union_all(townships.boundary.to_numpy()))
+        gpd.GeoSeries([edges], crs=townships.crs).plot(
+            ax=ax, color="#555555", linewidth=0.6, linestyle=(0, (4, 2)), zorder=20)
         if names and name_column in townships.columns:
             geoms = townships.geometry.to_numpy()
             cent = shapely.centroid(geoms)
