@@ -264,3 +264,29 @@ def test_long_legends_shrink_to_stay_clear_of_the_notes(bounds, below, n):
         assert last.x1 <= limit  # clear of the notes on the right
     else:
         assert last.y0 >= limit  # clear of the notes below
+
+
+def test_zoning_map_from_a_result_object_draws_zones_with_village_outlines(tiny):
+    from types import SimpleNamespace
+
+    result = SimpleNamespace(zones=fx.zones(tiny).assign(zone_id=range(1, 6)),
+                             villages=tiny.villages, townships=tiny.townships)
+    fig = maps.risk_zoning_map(result, area=tiny, date=DATE)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "评估单元：风险分区" in texts
+    assert "村（社区）界" in texts
+    fig = maps.risk_zoning_map(result, layer="villages", area=tiny, date=DATE)
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    assert "评估单元：行政村（社区）" in texts
+    assert "高风险（2个，40.0 km²）" in texts  # 12 cells of 5 km × 4 km, two at level 1
+    with pytest.raises(InputError, match="layer='roads'"):
+        maps.risk_zoning_map(result, layer="roads", area=tiny)
+
+
+def test_reachability_with_one_scenario_draws_one_frame(tiny):
+    iso = fx.isochrones(tiny)
+    fig = maps.reachability_map(iso[iso["scenario"] == "normal"], area=tiny, date=DATE)
+    frames = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title().split("：")[0] for ax in frames] == ["常态"]
+    with pytest.raises(InputError, match="facility kinds"):
+        maps.reachability_map(iso, kinds=("hospital",), area=tiny, date=DATE)
