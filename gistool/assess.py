@@ -434,8 +434,10 @@ def flood_fractions_by_level(
 ) -> dict[str, dict[int, pd.DataFrame]]:
     """Depth-class fractions of every unit layer for every flood raster.
 
-    Each raster is read once and shared (:func:`gistool.hazard.read_raster`;
-    pass ``rasters`` already read to share them further).
+    Each raster is read once (:func:`gistool.hazard.read_raster`), when its
+    turn comes, and dropped before the next, so one band is in memory at a
+    time; ``rasters`` (return period → raster already read, or a path) shares
+    rasters the caller has read (default: every ``data.flood_depth`` path).
     Grid cells use block sums (:func:`gistool.hazard.grid_class_fractions`);
     other layers get one exact coverage per raster grid, reused for every
     return period (:func:`gistool.hazard.flood_class_fractions`); townships
@@ -459,17 +461,21 @@ def flood_fractions_by_level(
     out: dict[str, dict[int, pd.DataFrame]] = {name: {} for name in levels}
     if not data.flood_depth:
         return out
-    if rasters is None:
-        rasters = {T: read_raster(path) for T, path in sorted(data.flood_depth.items())}
+    # a raster given as a path is read when its turn comes; one raster in memory
+    # at a time (those passed in already read stay held by the caller)
+    given = dict(rasters) if rasters is not None else dict(sorted(data.flood_depth.items()))
     nested = None
     if "townships" in levels and "villages" in levels:
         nested = _nested_positions(levels["townships"], levels["villages"], "township_code")
     covs: dict[Any, Any] = {}
     # townships last: they may be summed from the villages
     order = sorted(levels, key=lambda n: n == "townships" and nested is not None)
-    for name in order:
-        units = levels[name]
-        for T, raster in rasters.items():
+    for T in list(given):
+        raster = given.pop(T)
+        if isinstance(raster, (str, Path)):
+            raster = read_raster(raster)
+        for name in order:
+            units = levels[name]
             if name == "grid" and "row" in units.columns:
                 out[name][T] = grid_class_fractions(units, raster, breaks=breaks)
                 continue
@@ -488,7 +494,8 @@ def flood_fractions_by_level(
             if key not in covs:
                 covs[key] = overlay.coverage(units, raster[1])
             out[name][T] = flood_class_fractions(units, raster, breaks=breaks, coverage=covs[key])
-    return out
+        del raster
+    return {name: {T: res[T] for T in sorted(res)} for name, res in out.items()}
 
 
 def _check_data(data: StudyArea) -> None:
@@ -773,8 +780,12 @@ def assess_risk(
     tick("rescue")
 
     # 4. enterprises: four-colour list and site facts (each raster read once)
-    rasters = {T: read_raster(path) for T, path in sorted(data.flood_depth.items())}
+    # only the four-colour raster is read here; the flood overlay reads the others
+    # one at a time (memory bounded by two bands on large areas)
     T4, _ = _scenario_raster(data, params.four_colour.return_period)
+    rasters: dict[int, Any] = {
+        T: read_raster(path) if T == T4 else path for T, path in sorted(data.flood_depth.items())
+    }
     enterprises, exposed, rules = enterprise_list(
         data,
         minutes.iloc[len(pieces) :],
