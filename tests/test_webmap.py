@@ -174,3 +174,28 @@ def test_embedded_font_covers_page_characters(tmp_path) -> None:
     for ch in "和尚桥镇大周镇乡镇界缩放至全市图层":
         assert ord(ch) in cmap
     assert len(m.group(1)) < 400_000
+
+
+def test_critical_links_and_routes() -> None:
+    from _webmap_fixtures import CRS, X0, Y0
+    from bokeh.models import CheckboxGroup, HoverTool
+    from shapely.geometry import LineString
+
+    crit = gpd.GeoDataFrame(
+        {"rank": [1, 2], "edge_id": [7, 9], "name": ["县道", ""], "road_class": ["county", "x"],
+         "increase_weighted_minutes": [1234.56, 10.0], "isolated_population": [300.0, 0.0]},
+        geometry=[LineString([(X0, Y0), (X0 + 500, Y0)]),
+                  LineString([(X0, Y0 + 10), (X0 + 20, Y0 + 10)])], crs=CRS)
+    routes = gpd.GeoDataFrame(
+        {"source_id": ["F1"], "target_id": ["411082100200/3"], "minutes": [12.345],
+         "length_m": [8000.0], "road_names": ["G4；县道"]},
+        geometry=[LineString([(X0, Y0), (X0 + 4000, Y0 + 2000)])], crs=CRS)
+    m = webmap(townships=layers()["townships"],
+               network={"critical_links": crit, "routes": routes})
+    assert m.select_one({"type": CheckboxGroup}).labels == ["乡镇界", "关键路段", "救援路线"]
+    src = next(r.data_source for r in _renderers(m) if "increase_weighted_minutes"
+               in r.data_source.data)
+    assert src.data["road_class"] == ["县道", "x"]
+    assert src.data["increase_weighted_minutes"] == ["1234.6", "10"]
+    tips = {lbl for h in m.select({"type": HoverTool}) for lbl, _ in h.tooltips}
+    assert {"断开后孤立人口", "出发设施", "途经道路", "时间(分钟)"} <= tips

@@ -35,6 +35,8 @@ LAYER_LABELS: dict[str, str] = {
     "townships": "乡镇界",
     "roads": "道路",
     "cut_roads": "洪涝受阻道路",
+    "critical_links": "关键路段",
+    "routes": "救援路线",
     "enterprises": "企业四色",
     "facilities": "救援设施",
 }
@@ -78,8 +80,9 @@ def collect_layers(
 
     Explicit layers win; then ``result`` (zones, villages, townships,
     enterprises), then ``data`` (:class:`gistool.StudyArea`), then
-    ``network`` (``isochrones``; cut roads from ``affected_roads``,
-    ``affected`` or ``flood_edges``, rows with ``status``). Empty layers are dropped.
+    ``network`` (``isochrones``, ``critical_links``, ``routes``; cut roads
+    from ``affected_roads``, ``affected`` or ``flood_edges``, rows with
+    ``status``). Empty layers are dropped.
     """
     unknown = set(layers) - set(LAYER_LABELS)
     if unknown:
@@ -97,6 +100,8 @@ def collect_layers(
                            ("affected", network), ("flood_edges", network)),
         "facilities": _pick(layers.get("facilities"), ("facilities", data)),
         "isochrones": _pick(layers.get("isochrones"), ("isochrones", network)),
+        "critical_links": _pick(layers.get("critical_links"), ("critical_links", network)),
+        "routes": _pick(layers.get("routes"), ("routes", network)),
     }
     return {k: v for k, v in out.items() if v is not None and len(v)}
 
@@ -197,11 +202,12 @@ def webmap(
     Layers, bottom to top: risk zones (five levels, red → green), villages by
     level (hidden at start), isochrones (normal; flood hidden at start),
     township boundaries, roads by class, flood-cut (red, dashed) and slowed
-    (orange, dashed) roads, enterprises by four-colour grade (size by grade),
-    facilities by kind. Each can be toggled in the layer list or the legend
-    (click an entry); hovering shows the attributes with Chinese headings; a
-    drop-down zooms to a township. Coordinates are drawn in the layers'
-    projected CRS (metres) with equal aspect: no basemap tiles are needed.
+    (orange, dashed) roads, critical links (purple), rescue routes (navy),
+    enterprises by four-colour grade (size by grade), facilities by kind.
+    Each can be toggled in the layer list or the legend (click an entry);
+    hovering shows the attributes with Chinese headings; a drop-down zooms
+    to a township. Coordinates are drawn in the layers' projected CRS
+    (metres) with equal aspect: no basemap tiles are needed.
     In a notebook::
 
         from bokeh.io import output_notebook, show
@@ -235,7 +241,7 @@ def webmap(
     **layers
         Explicit layers overriding the above: ``zones``, ``villages``,
         ``townships``, ``enterprises``, ``roads``, ``cut_roads``,
-        ``facilities``, ``isochrones``.
+        ``critical_links``, ``routes``, ``facilities``, ``isochrones``.
 
     Returns
     -------
@@ -406,6 +412,34 @@ def webmap(
         groups["cut_roads"] = rs
         hover(rs, [("名称", "@{name}"), ("道路等级", "@{road_class}"), ("最大水深(米)", "@{depth}"),
                    ("状态", "@{status}")])
+    for name, colour, width, tips in (
+        ("critical_links", "#6a3d9a", 4.0,
+         [("排名", "rank"), ("名称", "name"), ("道路等级", "road_class"),
+          ("断开后人口加权增加时间(分钟)", "increase_weighted_minutes"),
+          ("断开后孤立人口", "isolated_population")]),
+        ("routes", "#08306b", 3.0,
+         [("出发设施", "source_id"), ("目标", "target_id"), ("时间(分钟)", "minutes"),
+          ("长度(米)", "length_m"), ("途经道路", "road_names")]),
+    ):
+        if name not in lay:
+            continue
+        g = lay[name]
+        xs, ys = multi_line_coords(simplify(g.geometry.to_numpy(), tol / 2))
+        cols: dict[str, Any] = {"xs": xs, "ys": ys}
+        for _, c in tips:
+            if c not in g:
+                continue
+            if c == "road_class":
+                cols[c] = [ROAD_CLASSES.get(v, (v, 0))[0] for v in _text(g[c])]
+            elif pd.api.types.is_numeric_dtype(g[c]):
+                cols[c] = _num(g[c], 1)
+            else:
+                cols[c] = _text(g[c])
+        r = p.multi_line("xs", "ys", source=ColumnDataSource(cols), line_color=colour,
+                         line_width=width, line_alpha=0.85)
+        groups[name] = [r]
+        items.append(LegendItem(label=LAYER_LABELS[name], renderers=[r]))
+        hover([r], [(label, f"@{{{c}}}") for label, c in tips if c in cols])
     if "enterprises" in lay:
         e = lay["enterprises"]
         grade = e["risk_grade"].astype(str).to_numpy() if "risk_grade" in e else np.full(
