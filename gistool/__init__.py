@@ -10,8 +10,9 @@ The public API is re-exported here lazily, so ``import gistool`` (and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gistool._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -32,8 +33,6 @@ _EXPORTS: dict[str, str] = {
     "RunResult": "gistool.pipeline",
 }
 
-__all__ = ["__version__", *_EXPORTS]
-
 if TYPE_CHECKING:  # pragma: no cover
     from gistool.area import StudyArea
     from gistool.assess import AssessParams, RiskResult, assess_risk
@@ -44,15 +43,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from gistool.validate import validate_layer
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'gistool' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, _names = lazy_exports(__name__, _EXPORTS)
+__all__ = ["__version__", *_names]

@@ -10,8 +10,9 @@ Modules: :mod:`~gistool.io.read` (vector readers), :mod:`~gistool.io.tabular`
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gistool._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "read_layer": "gistool.io.read",
@@ -24,16 +25,6 @@ _EXPORTS: dict[str, str] = {
     "describe_path": "gistool.io.describe",
 }
 
-__all__ = [
-    "describe_path",
-    "detect_encoding",
-    "list_layers",
-    "read_layer",
-    "read_table",
-    "write_layer",
-    "write_raster",
-    "write_table",
-]
 
 if TYPE_CHECKING:  # pragma: no cover
     from gistool.io.describe import describe_path
@@ -44,16 +35,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from gistool.io.tabular import read_table
     from gistool.io.write import write_layer
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'gistool.io' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

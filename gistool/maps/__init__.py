@@ -17,8 +17,7 @@ package ``mplfonts`` (:mod:`gistool.maps.fonts`); matplotlib loads lazily.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gistool._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "risk_zoning_map": "gistool.maps.zoning",
@@ -34,18 +33,4 @@ _EXPORTS: dict[str, str] = {
     "PAGES": "gistool.maps.layout",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'gistool.maps' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -12,8 +12,7 @@ ratio, method notes with formulas and provenance. Modules:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gistool._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "write_report": "gistool.report.render",
@@ -22,18 +21,4 @@ _EXPORTS: dict[str, str] = {
     "MAP_TITLES": "gistool.report.images",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'gistool.report' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)

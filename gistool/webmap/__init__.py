@@ -11,8 +11,7 @@ CDN, no tile server, no network at all. Modules:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gistool._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "webmap": "gistool.webmap.build",
@@ -23,18 +22,4 @@ _EXPORTS: dict[str, str] = {
     "external_references": "gistool.webmap.write",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        msg = f"module 'gistool.webmap' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
