@@ -17,6 +17,7 @@ __all__ = ["MAP_TITLES", "ReportImage", "as_png_bytes", "collect_maps", "data_ur
 #: Known map names (file stems) → Chinese title, in report order.
 MAP_TITLES: Final[dict[str, str]] = {
     "risk_zoning": "风险区划图",
+    "risk_villages": "村（社区）风险等级图",
     "four_colour": "安全风险四色图",
     "flood_scenario": "洪涝情景图（道路中断与孤立目标）",
     "reachability": "救援可达性图（常态与洪涝）",
