@@ -27,7 +27,7 @@ class RasterSource:
     grid
         The raster's grid.
     nodata
-        The nodata value (``None`` for none); NaN is always treated as nodata.
+        The nodata value (``None`` for none); NaN and ±inf are always treated as nodata.
     name
         How to name the raster in messages.
     """
@@ -77,12 +77,12 @@ class RasterSource:
             yield row0, min(self.grid.height, row0 + rows)
 
     def invalid(self, values: np.ndarray) -> np.ndarray:
-        """Boolean mask of nodata (and NaN) values."""
+        """Boolean mask of nodata (and NaN, ±inf) values."""
         bad = np.zeros(values.shape, dtype=bool)
         if self.nodata is not None and not np.isnan(self.nodata):
             bad |= values == self.nodata
         if values.dtype.kind == "f":
-            bad |= np.isnan(values)
+            bad |= ~np.isfinite(values)
         return bad
 
 

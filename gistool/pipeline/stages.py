@@ -30,7 +30,6 @@ import pyproj
 from gistool.area import StudyArea
 from gistool.assess import AssessParams, RiskResult
 from gistool.config import AreaSpec, Config
-from gistool.errors import InputError, describe_source
 
 __all__ = ["STAGES", "STAGE_INPUTS", "StageInputs"]
 
@@ -173,7 +172,7 @@ def load_stage(area: AreaSpec) -> dict[str, Any]:
     for kind in area.layers:
         if kind != "boundary":
             layers[kind] = read(kind, crs)
-    _check_rasters(area, crs)
+    _check_rasters(area, crs, tuple(float(v) for v in boundary.total_bounds))
     data = StudyArea(
         name=area.name,
         crs=crs,
@@ -194,27 +193,19 @@ def _plain_attrs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _check_rasters(area: AreaSpec, crs: pyproj.CRS) -> None:
-    import rasterio
+def _check_rasters(
+    area: AreaSpec, crs: pyproj.CRS, bounds: tuple[float, float, float, float]
+) -> None:
+    """Refuse an unreadable, truncated, misplaced or all-nodata raster; warn about NaN/inf.
+
+    See :func:`gistool.io.raster_check.check_raster` (read in strips of rows).
+    """
+    from gistool.io.raster_check import check_raster
 
     paths = {"rasters.dem": area.rasters.dem} if area.rasters.dem else {}
     paths.update({f"rasters.flood_depth.{T}": p for T, p in area.rasters.flood_depth.items()})
     for key, path in paths.items():
-        try:
-            with rasterio.open(path) as ds:
-                rcrs = ds.crs
-        except rasterio.errors.RasterioIOError as exc:
-            msg = (
-                f"{describe_source(path)} ({key}) cannot be read as a raster ({exc}); "
-                "re-export it as GeoTIFF"
-            )
-            raise InputError(msg) from None
-        if rcrs is None or not pyproj.CRS(rcrs.to_wkt()).equals(crs):
-            msg = (
-                f"{describe_source(path)} ({key}) is in {rcrs}, the study area in "
-                f"{crs.to_string()}; reproject it, e.g. gdalwarp -t_srs {crs.to_string()}"
-            )
-            raise InputError(msg)
+        check_raster(path, crs=crs, bounds=bounds, key=key)
 
 
 def _meta(name: str, data: StudyArea) -> dict[str, Any]:
