@@ -31,6 +31,9 @@ _EXPORTS: dict[str, str] = {
     "AssessParams": "gistool.assess",
     "run": "gistool.pipeline",
     "RunResult": "gistool.pipeline",
+    "write_tables": "gistool.tables",
+    "write_webmap": "gistool.webmap",
+    "write_report": "gistool.report",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +43,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from gistool.datasets import load_changge
     from gistool.io import read_layer, write_layer, write_raster, write_table
     from gistool.pipeline import RunResult, run
+    from gistool.report import write_report
+    from gistool.tables import write_tables
     from gistool.validate import validate_layer
+    from gistool.webmap import write_webmap
 
 
 __getattr__, __dir__, _names = lazy_exports(__name__, _EXPORTS)
