@@ -149,7 +149,6 @@ def load_stage(area: AreaSpec) -> dict[str, Any]:
         values: dict[str, Any] = {f"layer_{k}": v for k, v in data.layers().items()}
         values["meta"] = _meta(data.name if area.name is None else area.name, data)
         return values
-    from gistool.crs import working_crs
     from gistool.io import read_layer
 
     def read(kind: str, crs: Any) -> gpd.GeoDataFrame:
@@ -165,9 +164,10 @@ def load_stage(area: AreaSpec) -> dict[str, Any]:
             to_crs=crs,
         )
 
-    boundary = read("boundary", None)
-    crs = working_crs(boundary)
-    boundary = boundary.to_crs(crs)
+    # read_layer strips a zone prefix before choosing the zone (working_crs of the raw
+    # prefixed eastings would be a position at infinity)
+    boundary = read("boundary", "working")
+    crs = boundary.crs
     layers = {"boundary": boundary}
     for kind in area.layers:
         if kind != "boundary":
