@@ -318,3 +318,20 @@ def test_layers_read_once_equal_separate_calls(tmp_path, tif):
         for rname, raster in rasters.items():
             pd.testing.assert_frame_equal(out[lname][rname], zonal_stats(layer, raster, **kw),
                                           rtol=1e-6)
+
+
+def test_coverage_cells_equal_exactextract(tif):
+    from exactextract import exact_extract
+
+    units = odd_units()
+    cov = coverage(units, RasterGrid.from_raster(tif))
+    ref = exact_extract(tif, units.reset_index(drop=True), ["cell_id", "coverage"],
+                        output="pandas")
+    valid = make_raster().ravel() != NODATA  # exactextract lists valid cells only
+    for i in range(len(units)):
+        cells, weights = cov.cells_of(i)
+        cells, weights = cells[valid[cells]], weights[valid[cells]]
+        keep = ref["coverage"][i] > 0
+        np.testing.assert_array_equal(cells, ref["cell_id"][i][keep])
+        np.testing.assert_allclose(weights, ref["coverage"][i][keep], rtol=1e-12)
+    assert cov.nbytes > 0
