@@ -18,10 +18,13 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-#: Seconds a whole notebook may take on the 2-core reference machine (brief: < 90 s).
+#: Seconds a whole notebook may take on an idle 2-core machine (measured 23–71 s each with
+#: the machine loaded by other jobs, load average ~10). The assertion allows 1.5× for a
+#: machine shared with the other test worker.
 BUDGET_S = 90.0
-#: Per-cell timeout (generous: a first run may also generate the Changge cache).
-CELL_TIMEOUT_S = 600
+SLACK = 1.5
+#: Per-cell timeout.
+CELL_TIMEOUT_S = 300
 
 
 def test_notebooks_present() -> None:
@@ -38,9 +41,17 @@ def test_notebook_outputs_stripped(path: Path) -> None:
             assert cell.execution_count is None
 
 
+@pytest.fixture(scope="module")
+def changge_cache() -> None:
+    """Build the Changge data cache before timing (a fresh clone generates it once, ~45 s)."""
+    import gistool
+
+    gistool.load_changge()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+def test_notebook_runs(path: Path, tmp_path: Path, changge_cache: None) -> None:
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
@@ -63,4 +74,4 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     # the notebooks write only into their working directory
     assert not (NOTEBOOK_DIR / "outputs").exists()
     print(f"{path.name}: {seconds:.1f} s")
-    assert seconds < BUDGET_S * 2, f"{path.name} took {seconds:.0f} s (budget {BUDGET_S:.0f} s)"
+    assert seconds < BUDGET_S * SLACK, f"{path.name} took {seconds:.0f} s (budget {BUDGET_S:.0f} s)"
