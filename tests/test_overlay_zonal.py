@@ -335,3 +335,13 @@ def test_coverage_cells_equal_exactextract(tif):
         np.testing.assert_array_equal(cells, ref["cell_id"][i][keep])
         np.testing.assert_allclose(weights, ref["coverage"][i][keep], rtol=1e-12)
     assert cov.nbytes > 0
+
+
+def test_coverage_pickles_for_reuse_in_other_processes(tif):
+    import pickle
+
+    units = odd_units()
+    cov = coverage(units, RasterGrid.from_raster(tif))
+    back = pickle.loads(pickle.dumps(cov))
+    assert back.grid == cov.grid
+    pd.testing.assert_frame_equal(zonal_stats(units, tif, cov=back), zonal_stats(units, tif))
