@@ -1265,18 +1265,23 @@ stages
     ]
 
 
+def notebook_text(name: str) -> str:
+    """The ``.ipynb`` text of notebook ``name`` (outputs empty, stable cell ids)."""
+    nb = nbformat.v4.new_notebook(cells=NOTEBOOKS[name], metadata=KERNEL)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{name[:2]}-{i:02d}"
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
 def build(names: list[str] | None = None) -> list[Path]:
     """Write the notebooks (all, or those whose name starts with one of ``names``)."""
     written = []
-    for name, cells in NOTEBOOKS.items():
+    for name in NOTEBOOKS:
         if names and not any(name.startswith(n) for n in names):
             continue
-        nb = nbformat.v4.new_notebook(cells=cells, metadata=KERNEL)
-        for i, cell in enumerate(nb.cells):
-            cell["id"] = f"{name[:2]}-{i:02d}"
         path = HERE / f"{name}.ipynb"
-        nbformat.validate(nb)
-        path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+        path.write_text(notebook_text(name), encoding="utf-8")
         written.append(path)
     return written
 

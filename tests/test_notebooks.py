@@ -41,6 +41,23 @@ def test_notebook_outputs_stripped(path: Path) -> None:
             assert cell.execution_count is None
 
 
+def test_notebooks_match_their_generator() -> None:
+    """The committed notebooks are what ``notebooks/_build.py`` writes (edit cells there)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_nb_build", NOTEBOOK_DIR / "_build.py")
+    assert spec is not None
+    assert spec.loader is not None
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert sorted(f"{n}.ipynb" for n in build.NOTEBOOKS) == [p.name for p in NOTEBOOKS]
+    for name in build.NOTEBOOKS:
+        committed = (NOTEBOOK_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert committed == build.notebook_text(name), (
+            f"{name}.ipynb differs from notebooks/_build.py: run `python notebooks/_build.py`"
+        )
+
+
 @pytest.fixture(scope="module")
 def changge_cache() -> None:
     """Build the Changge data cache before timing (a fresh clone generates it once, ~45 s)."""
