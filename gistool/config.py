@@ -54,16 +54,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gistool.assess import (
-    AssessParams,
-    ExposureParams,
-    FourColourParams,
-    HazardParams,
-    SensitivityParams,
-    VulnerabilityParams,
-    ZoningParams,
-)
+from gistool.assess import AssessParams
 from gistool.errors import ConfigError
+
+# the parameter sections of AssessParams, reused as configuration tables (one
+# place for every threshold and its validation)
+_SECTIONS = AssessParams.model_fields
+HazardParams: Any = _SECTIONS["hazard"].annotation
+ExposureParams: Any = _SECTIONS["exposure"].annotation
+VulnerabilityParams: Any = _SECTIONS["vulnerability"].annotation
+FourColourParams: Any = _SECTIONS["four_colour"].annotation
+SensitivityParams: Any = _SECTIONS["sensitivity"].annotation
+ZoningParams: Any = _SECTIONS["zoning"].annotation
 
 __all__ = [
     "LAYER_KINDS",

@@ -77,20 +77,23 @@ def hash_key(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: Version of the cache layout and stage semantics; bump when a stage's results
+#: change meaning without a gistool version change.
+CACHE_FORMAT = "1"
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of the gistool version and the bytes of every module of the package.
+    """The gistool version and :data:`CACHE_FORMAT`, part of every stage key.
 
-    Part of every stage key: upgrading or editing gistool recomputes the stages.
+    Upgrading gistool recomputes every stage. Editing the source of an
+    installed version does not: run with ``force=True`` (CLI ``--force``)
+    after changing the code of a stage. (Hashing the source itself would make
+    any unrelated edit discard every cache.)
     """
     import gistool
 
-    root = Path(gistool.__file__).parent
-    h = hashlib.sha256(gistool.__version__.encode())
-    for path in sorted(root.rglob("*.py")):
-        h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    return hash_key("gistool", gistool.__version__, "cache", CACHE_FORMAT)
 
 
 class FileHasher:

@@ -78,7 +78,7 @@ def run_areas(
         n_workers = max(1, min(workers or os.cpu_count() or 1, n))
         cluster = LocalCluster(
             n_workers=n_workers, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.WARNING,
+            dashboard_address=":0", silence_logs=logging.WARNING,
         )
         client = Client(cluster)
     else:

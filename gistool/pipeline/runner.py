@@ -2,7 +2,7 @@
 
 Each stage's key hashes the content of the input files it reads, the
 configuration sections it uses, the keys of the stages it reads and the
-gistool code fingerprint (:data:`gistool.pipeline.stages.STAGE_INPUTS` is the
+gistool version (:data:`gistool.pipeline.stages.STAGE_INPUTS` is the
 dependency graph). A stage whose entry exists is not loaded at all unless a
 later stage has to run, so a second run with nothing changed only hashes
 inputs (memoised by size and mtime) and checks the output files.
@@ -287,6 +287,7 @@ class AreaPipeline:
         t_start = time.perf_counter()
         wanted = _stage_list(stages)
         with _locked(self.out / ".cache"):
+            _remove_leftovers(self.out)
             bar = None
             if progress:
                 from tqdm.auto import tqdm
@@ -339,6 +340,19 @@ class AreaPipeline:
             stages=[r.as_dict() for r in self.reports],
             outputs=files,
         )
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Delete staging and temporary files a killed run left (called under the lock)."""
+    import shutil
+
+    for pattern, root in ((".staging-*", out), (".*.tmp*", out), (".*.tmp*", out / ".cache")):
+        for p in root.glob(pattern):
+            log.debug("removing the leftover %s of an interrupted run", p)
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def _stage_list(stages: Sequence[str] | str | None) -> list[str]:

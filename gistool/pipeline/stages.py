@@ -328,13 +328,6 @@ def _overlay_parts(
 # ----------------------------------------------------------------------------- network
 
 
-def _targets(data: StudyArea, pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    geoms = [pieces.geometry]
-    if data.enterprises is not None and len(data.enterprises):
-        geoms.append(data.enterprises.geometry)
-    return gpd.GeoDataFrame(geometry=pd.concat(geoms, ignore_index=True), crs=data.crs)
-
-
 def network_stage(
     data: StudyArea, ov: Mapping[str, Any], params: AssessParams, config: Config
 ) -> dict[str, Any]:
@@ -345,12 +338,11 @@ def network_stage(
     layer exists — isochrones from every facility kind, the critical links and
     rescue routes to the most delayed villages.
     """
-    from gistool.assess import rescue_minutes
-    from gistool.capacity import shelter_share
+    from gistool.assess import attach_rescue, rescue_minutes, rescue_targets
 
     _, pieces, _ = _overlay_parts(ov)
     net = config.network
-    targets = _targets(data, pieces)
+    targets = rescue_targets(data, pieces)
     graph: Any = False
     if net.use_network and data.roads is not None and len(data.roads):
         from gistool.network import build_road_graph
@@ -362,15 +354,9 @@ def network_stage(
             speeds=net.speeds or None,
         )
     minutes, source = rescue_minutes(data, targets, network=graph, params=params.capacity)
-    shelter = shelter_share(
-        pieces,
-        data.facilities,
-        population=pieces["population"],
-        max_distance_m=params.capacity.shelter_max_distance_m,
-    )
     out: dict[str, Any] = {
         "minutes": pd.DataFrame(minutes).reset_index(drop=True),
-        "shelter": np.asarray(shelter, dtype=float),
+        "pieces": _plain_attrs(attach_rescue(pieces, minutes, data.facilities, params.capacity)),
         "meta": {"source": source},
     }
     if graph is not False:
@@ -463,89 +449,23 @@ def risk_stage(
 ) -> dict[str, Any]:
     """Four-colour enterprise list, H/E/V/C indicators, weights, index, levels, ranks.
 
-    The same sequence as :func:`gistool.assess_risk` steps 4–7.
+    :func:`gistool.assess_risk` steps 4–7 on the cached overlay (grid, flood
+    fractions) and network (rescue minutes, pieces with access) results.
     """
     from gistool import assess
-    from gistool.enterprise import FourColourRules, four_colour
 
-    grid, pieces, fractions = _overlay_parts(ov)
-    pieces = pieces.copy()
+    grid, _, fractions = _overlay_parts(ov)
+    pieces = nv["pieces"]
     minutes = nv["minutes"]
     n_p = len(pieces)
-    pieces["minutes_normal"] = minutes["minutes_normal"].to_numpy()[:n_p]
-    pieces["minutes_flood"] = minutes["minutes_flood"].to_numpy()[:n_p]
-    pieces["shelter_share"] = nv["shelter"]
-
-    fc = params.four_colour
-    rules = FourColourRules.with_thresholds(
-        flood_depth_m=fc.flood_depth_m,
-        hazard_point_m=fc.hazard_point_m,
-        access_minutes=fc.access_minutes,
+    enterprises, exposed, rules = assess.enterprise_list(
+        data, minutes.iloc[n_p:], params
     )
-    ent = data.enterprises if data.enterprises is not None and len(data.enterprises) else None
-    enterprises = exposed = None
-    if ent is not None:
-        _, d100 = assess._scenario_raster(data, fc.return_period)
-        enterprises = four_colour(
-            ent,
-            flood_depth_100=d100,
-            geohazard_zones=data.geohazard_zones,
-            geohazard_points=data.geohazard_points,
-            access_minutes=minutes["minutes_flood"].to_numpy()[n_p:],
-            rules=rules,
-        )
-        enterprises["access_minutes_normal"] = minutes["minutes_normal"].to_numpy()[n_p:]
-        enterprises["rescue_facility_id"] = minutes["facility_id"].to_numpy()[n_p:]
-        depth = np.nan_to_num(enterprises["flood_depth_100"].to_numpy(float), nan=0.0)
-        exposed = (depth >= params.vulnerability.site_depth_m) | enterprises[
-            "in_high_zone"
-        ].to_numpy(bool)
-
-    gp = assess._group_positions
-    levels = {
-        "villages": (data.villages, gp(pieces["village_code"], data.villages["code"])),
-        "townships": (data.townships, gp(pieces["township_code"], data.townships["code"])),
-        "grid": (grid, gp(pieces["cell_id"], grid["cell_id"])),
-    }
-    ind = {
-        name: assess.level_indicators(
-            units,
-            data=data,
-            pieces=pieces,
-            piece_positions=pos,
-            enterprises=enterprises,
-            exposed_site=exposed,
-            flood_fractions=fractions[name] or None,
-            params=params,
-        )
-        for name, (units, pos) in levels.items()
-    }
-    weights, ahp = assess.factor_weights(ind["villages"], params.weighting)
-    scored = {n: assess.score_level(g, weights, params=params) for n, g in ind.items()}
-    if enterprises is not None:
-        from gistool.hazard import assign_points
-
-        vpos = assign_points(enterprises, scored["villages"])
-        codes = scored["villages"]["code"].astype(str).to_numpy()
-        lv = scored["villages"]["risk_level"].to_numpy()
-        enterprises["village_code"] = np.where(vpos >= 0, codes[np.maximum(vpos, 0)], None)
-        enterprises["village_risk_level"] = np.where(vpos >= 0, lv[np.maximum(vpos, 0)], 0)
-
-    targets = _targets(data, pieces)
-    reach = targets.copy()
-    reach["target_type"] = ["population"] * n_p + ["enterprise"] * (len(targets) - n_p)
-    ids = list(pieces["village_code"].astype(str) + "/" + pieces["cell_id"].astype(str))
-    if enterprises is not None:
-        ids += list(enterprises["id"].astype(str))
-    reach["target_id"] = ids
-    reach["population"] = np.r_[pieces["population"].to_numpy(), np.zeros(len(targets) - n_p)]
-    for col in ("facility_id", "kind", "minutes_normal", "minutes_flood"):
-        reach[col] = minutes[col].to_numpy()
-    reach["isolated_flood"] = np.isfinite(reach["minutes_normal"]) & ~np.isfinite(
-        reach["minutes_flood"]
+    scored, weights, ahp = assess.score_levels(
+        data, grid, pieces, fractions, enterprises=enterprises, exposed=exposed, params=params
     )
-    reach["source"] = nv["meta"]["source"]
-
+    targets = assess.rescue_targets(data, pieces)
+    reach = assess.reachability_table(targets, pieces, enterprises, minutes, nv["meta"]["source"])
     out: dict[str, Any] = {name: _plain_attrs(g) for name, g in scored.items()}
     out["attrs"] = {name: _jsonable(g.attrs) for name, g in scored.items()}
     out["weights"] = {k: float(v) for k, v in weights.items()}

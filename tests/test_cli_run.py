@@ -1,0 +1,143 @@
+"""``gistool run`` / ``demo``: exit codes, dry run, and runs killed mid-way."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyogrio
+import pytest
+from _pipeline_fixtures import make_province, output_hashes, single_area
+from click.testing import CliRunner
+
+from gistool.cli.main import cli, main
+from gistool.errors import ConfigError
+
+pytestmark = pytest.mark.slow
+
+CMD = [sys.executable, "-c", "from gistool.cli.main import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    prov = make_province(root / "province", n=1)
+    return single_area(prov, root / "project")
+
+
+def exit_code(args: list[str]) -> int:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    return int(info.value.code or 0)
+
+
+def test_exit_codes(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    # 2: a bad configuration, one line naming the key
+    bad = project.parent / "bad.toml"
+    bad.write_text(project.read_text(encoding="utf-8") + "[units]\nsize = 1\n", encoding="utf-8")
+    assert exit_code(["run", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "'units.size'" in err
+    assert not out.exists()
+    # 2: a missing configuration file
+    assert exit_code(["run", str(tmp_path / "none.toml")]) == 2
+    capsys.readouterr()
+    # 0: a good run (main returns normally)
+    assert main(["-q", "run", str(project), "--out", str(out)]) is None
+    assert (out / "zoning.gpkg").exists()
+    # 1: an internal error, reported in one line
+    from gistool.pipeline import stages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(stages, "zoning_stage", broken)
+    assert exit_code(["run", str(project), "--out", str(out), "--stages", "zoning",
+                      "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err
+    # 2: unknown stage name
+    assert exit_code(["run", str(project), "--stages", "load,paint"]) == 2
+    assert "paint" in capsys.readouterr().err
+
+
+def test_dry_run_lists_cached_and_pending(project: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "dry"
+    res = runner.invoke(cli, ["run", str(project), "--out", str(out), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    lines = [ln.split() for ln in res.output.splitlines()[1:]]
+    assert [ln[0] for ln in lines] == [
+        "load", "validate", "overlay", "network", "risk", "zoning", "outputs"
+    ]
+    assert all(ln[1] == "to" for ln in lines)
+    assert not out.exists()  # nothing written
+
+
+def test_workers_and_scheduler_exclusive() -> None:
+    from gistool.cli.run import run
+
+    with pytest.raises(ConfigError, match="not both"):
+        run.main(["x.toml", "--workers", "2", "--scheduler", "tcp://h:1"],
+                 standalone_mode=False)
+
+
+def _check_intact(out: Path, old: dict[str, str], new: dict[str, str]) -> None:
+    now = output_hashes(out)
+    for rel, digest in now.items():
+        assert digest in (old.get(rel), new.get(rel)), f"{rel} is neither old nor new"
+    for rel in old:
+        assert rel in now, f"{rel} disappeared"
+    layers = [r[0] for r in pyogrio.list_layers(out / "zoning.gpkg")]
+    assert "villages" in layers
+    assert len(pyogrio.read_dataframe(out / "zoning.gpkg", layer="villages")) > 0
+
+
+def test_killed_run_leaves_previous_outputs_whole(project: Path, tmp_path: Path) -> None:
+    """SIGKILL at several moments: each output is the old or the new complete file."""
+    work = tmp_path / "work"
+    shutil.copytree(project.parent, work, ignore=shutil.ignore_patterns("out*"))
+    job = work / "job.toml"
+    out = work / "out"
+    ref = work / "ref"
+    subprocess.run([*CMD, "-q", "run", str(job), "--out", str(out)], check=True)
+    old = output_hashes(out)
+    # the new version of the job: other weights change every output
+    job.write_text(job.read_text(encoding="utf-8") + '[weights]\nmethod = "entropy"\n',
+                   encoding="utf-8")
+    t0 = time.perf_counter()
+    subprocess.run([*CMD, "-q", "run", str(job), "--out", str(ref)], check=True)
+    full = time.perf_counter() - t0
+    new = output_hashes(ref)
+    assert set(new) == set(old)
+    assert new != old
+    for frac in (0.3, 0.55, 0.75, 0.9):
+        proc = subprocess.Popen([*CMD, "-q", "run", str(job), "--out", str(out), "--force"])
+        time.sleep(full * frac)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _check_intact(out, old, new)
+    subprocess.run([*CMD, "-q", "run", str(job), "--out", str(out)], check=True)
+    assert output_hashes(out) == new
+    assert not [p for p in out.iterdir() if p.name.startswith((".staging", ".zoning"))]
+
+
+def test_demo_prints_where_the_outputs_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo command on a small area (the full Changge demo is run by ``make demo``)."""
+    prov = make_province(tmp_path / "province", n=1)
+    job = single_area(prov, tmp_path / "p")
+    monkeypatch.setattr("gistool.config.demo_config_path", lambda: job)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
+    assert res.exit_code == 0, res.output
+    assert "zoning.gpkg" in res.output
+    assert str(tmp_path / "demo") in res.output
+    res2 = runner.invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
+    assert "outputs cached" in res2.output
