@@ -20,7 +20,13 @@ from gistool.labels import (
     ROAD_CLASSES,
     heading,
 )
-from gistool.webmap.geometry import line_coords, multi_line_coords, polygon_coords, simplify
+from gistool.webmap.geometry import (
+    drop_small,
+    line_coords,
+    multi_line_coords,
+    polygon_coords,
+    simplify,
+)
 
 if TYPE_CHECKING:
     from bokeh.models import LayoutDOM
@@ -153,7 +159,10 @@ def _polygon_source(gdf: gpd.GeoDataFrame, tol: float, cols: dict[str, list[str]
                     min_area: float = 0.0) -> Any:
     from bokeh.models import ColumnDataSource
 
-    xs, ys = polygon_coords(simplify(gdf.geometry.to_numpy(), tol), min_area=min_area)
+    geoms = gdf.geometry.to_numpy()
+    if min_area > 0:
+        geoms = drop_small(geoms, min_area)
+    xs, ys = polygon_coords(simplify(geoms, tol), min_area=min_area)
     return ColumnDataSource({"xs": xs, "ys": ys, **cols})
 
 
