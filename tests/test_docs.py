@@ -115,3 +115,15 @@ def test_troubleshooting_messages_are_real() -> None:
     assert committed == gen.render(), (
         "docs/guide/troubleshooting.md is stale: run `python docs/gen_troubleshooting.py`"
     )
+
+
+def test_concepts_lists_every_required_column() -> None:
+    from gistool.schema import SCHEMAS
+
+    text = (GUIDE / "concepts.md").read_text(encoding="utf-8")
+    for kind, schema in SCHEMAS.items():
+        row = next((ln for ln in text.splitlines() if ln.startswith(f"| `{kind}`")), None)
+        assert row is not None, f"concepts.md has no row for {kind}"
+        required = row.split("|")[3]
+        for column in schema.required:
+            assert f"`{column}`" in required, f"{kind}.{column} missing from concepts.md"
