@@ -199,3 +199,21 @@ def test_critical_links_and_routes() -> None:
     assert src.data["increase_weighted_minutes"] == ["1234.6", "10"]
     tips = {lbl for h in m.select({"type": HoverTool}) for lbl, _ in h.tooltips}
     assert {"断开后孤立人口", "出发设施", "途经道路", "时间(分钟)"} <= tips
+
+
+def test_local_tiles_draw_in_web_mercator(tmp_path) -> None:
+    from bokeh.models import WMTSTileSource
+
+    t = layers()["townships"]
+    m = webmap(townships=t, tiles="tiles/{Z}/{X}/{Y}.png")
+    src = m.select_one({"type": WMTSTileSource})
+    assert src.url == "tiles/{Z}/{X}/{Y}.png"
+    xs = [x for r in _renderers(m) for f in r.data_source.data.get("xs", []) for p in f
+          for x in p[0]]
+    expected = t.to_crs(3857).total_bounds
+    assert min(xs) == pytest.approx(expected[0], abs=1.0)
+    assert max(xs) == pytest.approx(expected[2], abs=1.0)
+    # without tiles the page forbids every request; with them the user's source is allowed
+    text = write_webmap(townships=t, tiles="tiles/{Z}/{X}/{Y}.png", path=tmp_path / "m.html",
+                        embed_font=False).read_text(encoding="utf-8")
+    assert "Content-Security-Policy" not in text
