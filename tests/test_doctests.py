@@ -57,7 +57,8 @@ RUN_ELSEWHERE: dict[str, str] = {
 def _modules() -> list[str]:
     names = ["gistool"]
     for info in pkgutil.walk_packages(gistool.__path__, prefix="gistool."):
-        names.append(info.name)
+        if not info.name.endswith(".__main__"):  # importing one could run a command
+            names.append(info.name)
     return sorted(names)
 
 
