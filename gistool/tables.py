@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TABLE_NAMES",
+    "all_tables",
     "enterprise_list",
     "ranking_table",
     "summary_table",
@@ -65,6 +66,26 @@ EXTRA_HEADINGS: Final[dict[str, str]] = {
     "n": "数量",
     "share": "占比",
 }
+
+
+#: Text written for a target the flood cuts off (travel time ∞).
+UNREACHABLE: Final[str] = "不可达"
+
+#: Decimals kept per column in the tables (display precision, not computation).
+DECIMALS: Final[dict[str, int]] = {
+    "risk_index": 4, "H": 4, "E": 4, "V": 4, "C": 4, "population": 0, "area_km2": 3,
+    "level_stability": 3, "flood_depth_100": 2, "share": 4,
+}
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers rounded to :data:`DECIMALS`; population as whole people; ±∞ → missing."""
+    out = df.copy()
+    for col, d in DECIMALS.items():
+        if col in out and pd.api.types.is_float_dtype(out[col]):
+            v = out[col].replace([np.inf, -np.inf], np.nan).round(d)
+            out[col] = v.astype("Int64") if d == 0 else v
+    return out
 
 
 def _require(df: pd.DataFrame, columns: tuple[str, ...], layer: str) -> None:
@@ -131,7 +152,7 @@ def ranking_table(
         df = df.drop(columns=["township_code", "township_name"], errors="ignore")
     cols = [c for c in _RANKING_COLUMNS if c in df.columns]
     out = df[cols].sort_values(["rank", "code"], kind="stable").reset_index(drop=True)
-    return out
+    return _rounded(out)
 
 
 def enterprise_list(
@@ -186,8 +207,16 @@ def enterprise_list(
     raised = df["n_raised"] if "n_raised" in df else pd.Series(0, index=df.index)
     df["_raised"] = -pd.to_numeric(raised, errors="coerce").fillna(0)
     df = df.sort_values(["_grade", "_raised", "id"], kind="stable")
+    for col in ("above_scale", "major_hazard", "in_high_zone", "near_hazard_point"):
+        if col in df and pd.api.types.is_bool_dtype(df[col]):
+            df[col] = np.where(df[col].to_numpy(), "是", "否")
+    if "access_minutes_flood" in df:
+        m = pd.to_numeric(df["access_minutes_flood"], errors="coerce").to_numpy(float)
+        df["access_minutes_flood"] = np.where(
+            np.isinf(m), UNREACHABLE, pd.Series(np.round(m, 1)).astype(object).to_numpy()
+        )
     cols = [c for c in _ENTERPRISE_COLUMNS if c in df.columns]
-    return df[cols].reset_index(drop=True)
+    return _rounded(df[cols].reset_index(drop=True))
 
 
 def _level_rows(zh: str, gdf: gpd.GeoDataFrame | pd.DataFrame) -> list[dict[str, Any]]:
@@ -288,8 +317,8 @@ def summary_table(
                 "population": float(pop[m & iso].sum()), "area_km2": np.nan,
                 "share": float(iso[m].sum() / m.sum()) if m.sum() else 0.0,
             })
-    return pd.DataFrame(rows, columns=["item", "class_name", "n", "population", "area_km2",
-                                       "share"])
+    return _rounded(pd.DataFrame(rows, columns=["item", "class_name", "n", "population",
+                                                "area_km2", "share"]))
 
 
 def _zh(df: pd.DataFrame) -> pd.DataFrame:

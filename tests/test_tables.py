@@ -122,6 +122,29 @@ def test_enterprise_list_order_colour_and_township() -> None:
     assert e["township_name"].tolist() == ["大周镇", "和尚桥镇", "大周镇", "大周镇", "和尚桥镇"]
 
 
+def test_enterprise_list_display_values() -> None:
+    ents = _enterprises().assign(
+        access_minutes_flood=[12.345, np.inf, 3.0, 7.25, np.inf],
+        flood_depth_100=[0.123456, 0.0, 1.5, 0.0, 0.7],
+    )
+    e = enterprise_list(ents).set_index("id")
+    assert e.loc["E1", "access_minutes_flood"] == "不可达"
+    assert e.loc["E3", "access_minutes_flood"] == 12.3
+    assert e.loc["E3", "flood_depth_100"] == 0.12
+    assert e.loc["E1", "above_scale"] == "是"
+    assert e.loc["E3", "above_scale"] == "否"
+
+
+def test_ranking_rounds_for_display() -> None:
+    v = _villages().assign(population=[1000.000000007, 2000.4, 1500.6, 3500.0],
+                           risk_index=[0.123456789, 0.5, 0.9, 0.5])
+    t = ranking_table(v).set_index("code")
+    assert t.loc["411082100200", "risk_index"] == 0.1235
+    pop = t["population"].to_dict()
+    assert pop == {"411082101200": 1501, "411082100201": 2000, "411082101201": 3500,
+                   "411082100200": 1000}
+
+
 def test_enterprise_list_refuses_unknown_grade() -> None:
     bad = _enterprises().assign(risk_grade=["低", "红色", "较大", "一般", "重大"])
     with pytest.raises(SchemaError, match=r"risk_grade.*红色"):
