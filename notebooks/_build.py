@@ -233,6 +233,20 @@ cols = ["name", "flood_frac_20", "flood_frac_50", "flood_frac_100", "H_flood", "
 villages.nlargest(10, "H_flood")[cols]
 """),
         md("""
+底层的叠加引擎 `gistool.overlay` 也可以直接用，例如每个村百年一遇的最大、平均水深
+（精确覆盖，与 exactextract 结果一致）：
+
+The overlay engine underneath is public too — e.g. the maximum and mean 100-year
+depth per village (exact coverage):
+"""),
+        code("""
+from gistool import overlay
+
+depth = overlay.zonal_stats(data.villages, data.flood_depth[100], ("max", "mean"),
+                            thresholds=[0.5])
+villages.join(depth).nlargest(5, "mean")[["name", "max", "mean", "frac_ge_0.5"]]
+"""),
+        md("""
 ## 2 网格 The 500 m grid
 
 网格单元（500 m，按县界裁剪）让风险区不受行政边界限制。网格的淹没比例用分块求和计算，
@@ -463,6 +477,23 @@ iso.pivot_table(index="minutes", columns="scenario", values="area_km2").round(1)
 """),
         code("""
 maps.reachability_map(iso, facilities=facilities, area=data)
+"""),
+        md("""
+交互地图：等时圈（洪水情景的图层默认隐藏，可在图层列表中打开）、被洪水切断和减速的道路、
+救援力量；鼠标悬停查看属性。
+
+The same on the interactive map (toggle the flood isochrones in the layer list),
+with the cut and slowed roads:
+"""),
+        code("""
+from bokeh.io import output_notebook, show
+from bokeh.resources import INLINE
+
+from gistool.webmap import webmap
+
+output_notebook(INLINE, hide_banner=True)
+show(webmap(data=data, network={"isochrones": iso, "affected_roads": flood.affected},
+            zones=None, villages=None, enterprises=None))
 """),
         md("""
 ## 6 关键路段 Critical links
