@@ -252,15 +252,18 @@ def test_map_offline_drawn_escaped(browser, tmp_path) -> None:
     from gistool.webmap import write_webmap
 
     lay = layers()
+    xss_township = '<svg onload="document.title=\'pwned\'"></svg>'
+    towns = lay["townships"].assign(name=[xss_township, "大周镇"])
     path = write_webmap(result(), tmp_path / "map.html", data=study_area(),
                         network={"isochrones": lay["isochrones"],
-                                 "affected_roads": lay["cut_roads"]})
+                                 "affected_roads": lay["cut_roads"]}, townships=towns)
     browser.open(path.as_uri())
     browser.wait_for("window.Bokeh && Bokeh.documents.length > 0 && "
                      "Object.keys(Bokeh.index).length > 0 && Bokeh.documents[0].is_idle")
     browser.pump(1.0)
     title = browser.eval("document.title")
     assert title == "测试县风险评估交互地图"
+    assert xss_township in browser.eval(ALL_TEXT_JS)  # the zoom Select shows it as text
     img = browser.screenshot()
     non_white = float((img.min(axis=2) < 245).mean())
     assert non_white > 0.15
