@@ -195,3 +195,11 @@ def test_maps_auto_draws_the_available_maps(tmp_path) -> None:
     assert ids == ["risk_zoning", "reachability", "four_colour"]
     with pytest.raises(ValueError, match="'auto'"):
         write_report(result(), tmp_path / "x.html", maps="all", embed_font=False)
+
+
+def test_two_writes_are_byte_identical(tmp_path) -> None:
+    kw = {"data": study_area(), "maps": {"risk_zoning": _figure()}, "date": "2026-11-29",
+          "embed_font": False}
+    a = write_report(result(), tmp_path / "a.html", **kw)
+    b = write_report(result(), tmp_path / "b.html", **kw)
+    assert a.read_bytes() == b.read_bytes()
