@@ -141,3 +141,29 @@ def test_demo_prints_where_the_outputs_are(tmp_path: Path, monkeypatch: pytest.M
     assert str(tmp_path / "demo") in res.output
     res2 = runner.invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
     assert "outputs cached" in res2.output
+
+
+def test_full_changge_demo_and_cached_rerun(tmp_path: Path) -> None:
+    """`gistool demo` on the whole embedded Changge data, twice: the second only checks."""
+    out = tmp_path / "changge"
+    t0 = time.perf_counter()
+    first = subprocess.run([*CMD, "demo", "--out", str(out)], check=True,
+                           capture_output=True, text=True)
+    t_first = time.perf_counter() - t0
+    for name in ("zoning.gpkg", "risk_index.tif", "map.html", "report.html",
+                 "provenance.json", "tables/village_ranking.xlsx",
+                 "maps/risk_zoning.png", "maps/risk_zoning.pdf"):
+        assert (out / name).is_file(), name
+    assert "zoning.gpkg" in first.stdout
+    layers = {r[0] for r in pyogrio.list_layers(out / "zoning.gpkg")}
+    assert {"townships", "villages", "grid", "zones", "enterprises", "reachability",
+            "isochrones", "critical_links", "routes"} <= layers
+    assert len(pyogrio.read_dataframe(out / "zoning.gpkg", layer="villages")) == 398
+    before = output_hashes(out)
+    t0 = time.perf_counter()
+    second = subprocess.run([*CMD, "demo", "--out", str(out)], check=True,
+                            capture_output=True, text=True)
+    t_second = time.perf_counter() - t0
+    assert second.stdout.count(" cached ") == 7
+    assert output_hashes(out) == before
+    assert t_second * 10 <= t_first, (t_first, t_second)
