@@ -262,3 +262,17 @@ def test_unwritable_destination(tmp_path: Path, villages: gpd.GeoDataFrame) -> N
     with pytest.raises(OutputError, match=r"cannot write '.*file/d.tif'"):
         write_raster(np.zeros((2, 2)), blocker / "d.tif", transform=Affine(1, 0, 0, 0, -1, 0),
                      crs=4547)
+
+
+def test_xlsx_infinity_is_text_not_an_empty_number(tmp_path) -> None:
+    import numpy as np
+    import openpyxl
+    import pandas as pd
+
+    from gistool.io import write_table
+
+    path = write_table(
+        pd.DataFrame({"name": ["甲", "乙"], "minutes": [np.inf, 3.5]}), tmp_path / "t.xlsx"
+    )
+    ws = openpyxl.load_workbook(path).active
+    assert [ws.cell(row=r, column=2).value for r in (2, 3)] == ["∞", 3.5]

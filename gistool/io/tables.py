@@ -144,7 +144,11 @@ def _cell_value(value: Any) -> Any:
                          and pd.isna(value)):
         return None
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and np.isinf(value):
+        # XLSX has no infinity (an empty numeric cell makes Excel repair the file):
+        # keep the meaning as text
+        return "∞" if value > 0 else "-∞"
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if not isinstance(value, str | int | float | bool | dt.datetime | dt.date):
