@@ -396,17 +396,11 @@ def _reach_layers(
     if not len(rescue):
         return out
     if net.isochrones:
-        iso = isochrones(graph, rescue, net.thresholds_min, max_distance=net.snap_max_distance_m)
-        iso["scenario"] = "normal"
-        parts = [iso]
-        if flood_graph is not None:
-            iso_f = isochrones(
-                graph, rescue, net.thresholds_min, flood_graph=flood_graph,
-                max_distance=net.snap_max_distance_m,
-            )
-            iso_f["scenario"] = "flood"
-            parts.append(iso_f)
-        out["isochrones"] = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=data.crs)
+        # one call: normal rows, and flood rows when a flood graph exists (column `scenario`)
+        out["isochrones"] = isochrones(
+            graph, rescue, net.thresholds_min, flood_graph=flood_graph,
+            max_distance=net.snap_max_distance_m,
+        )
     vill = pieces  # population pieces (points) as the targets
     if net.critical_links:
         out["critical_links"] = critical_links(
