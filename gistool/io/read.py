@@ -435,7 +435,9 @@ def read_layer(
         gdf = single_part_points(gdf, kind, source=p, layer=chosen)
         check_schema(gdf, kind, source=p, layer=chosen)
     if to_crs is not None:
-        gdf = to_working(gdf, None if to_crs == "working" else to_crs, source=p, layer=chosen)
+        # compare as text: pyproj's CRS == "working" would parse "working" as a CRS (~1 s)
+        working = isinstance(to_crs, str) and to_crs == "working"
+        gdf = to_working(gdf, None if working else to_crs, source=p, layer=chosen)
     gdf.attrs.update(
         source_path=str(p),
         source_layer=chosen,
