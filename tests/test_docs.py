@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 GUIDE = DOCS / "guide"
 PAGES = ["index", "install", "concepts", "methodology", "outputs", "cli", "config",
-         "troubleshooting"]
+         "troubleshooting", "howto"]
 
 
 def _script(name: str) -> ModuleType:
