@@ -1,13 +1,16 @@
 """Every planner notebook runs top to bottom without an error, offline, in a scratch directory.
 
 The notebooks execute with nbclient in a kernel started from this interpreter
-(jupyter_client swaps a kernelspec's ``python`` for ``sys.executable``), with
+(a kernelspec written for the test, first on ``JUPYTER_PATH``, runs
+``sys.executable``, so a user's or the system's ``python3`` kernel is never used), with
 the working directory set to ``tmp_path`` so their outputs never touch the
 repository. They are committed with outputs stripped; the test checks that too.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import time
 from pathlib import Path
 
@@ -68,13 +71,23 @@ def changge_cache() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, tmp_path: Path, changge_cache: None) -> None:
+def test_notebook_runs(
+    path: Path, tmp_path: Path, changge_cache: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "jupyter" / "kernels" / "gistool-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "gistool test", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    work = tmp_path / "work"
+    work.mkdir()
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
         timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
+        kernel_name="gistool-test",
+        resources={"metadata": {"path": str(work)}},
         allow_errors=False,
     )
     start = time.perf_counter()
