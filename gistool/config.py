@@ -327,8 +327,14 @@ class Config(_Model):
         )
 
     def section(self, name: str) -> Any:
-        """A JSON-ready dump of one section (used in cache keys and provenance)."""
-        return getattr(self, name).model_dump(mode="json")
+        """A JSON-ready dump of one section or key (``"network"``, ``"indicators.hazard"``).
+
+        Used in cache keys: a stage's key holds exactly the settings it reads.
+        """
+        value: Any = self
+        for part in name.split("."):
+            value = getattr(value, part)
+        return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 # ----------------------------------------------------------------------------- parsing

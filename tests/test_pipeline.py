@@ -154,6 +154,11 @@ def test_changing_one_input_reruns_only_its_dependants(baseline, tmp_path: Path)
         res = gistool.run(job, out=out)
         assert res.cached == ["overlay", "network"]
         assert res.ran == ["load", "validate", "risk", "zoning", "outputs"]
+    # the number of sensitivity draws changes the scores, not the overlay or the network
+    job.write_text(job.read_text(encoding="utf-8").replace("draws = 50", "draws = 40"),
+                   encoding="utf-8")
+    res = gistool.run(job, out=out)
+    assert res.ran == ["risk", "zoning", "outputs"]
     # a parameter of the zoning reruns zoning and outputs only
     job.write_text(job.read_text(encoding="utf-8") + "[zoning]\nmin_area_km2 = 2.0\n",
                    encoding="utf-8")

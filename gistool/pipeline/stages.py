@@ -51,7 +51,7 @@ class StageInputs:
     rasters
         ``"flood"`` (every flood-depth raster), ``"dem"`` or ``"*"``.
     sections
-        Configuration sections (``Config`` attribute names).
+        Configuration sections or keys (``"network"``, ``"indicators.hazard"``).
     upstream
         Stages whose results it reads.
     """
@@ -75,13 +75,13 @@ STAGE_INPUTS: dict[str, StageInputs] = {
     "overlay": StageInputs(
         layers=("boundary", "townships", "villages"),
         rasters=("flood",),
-        sections=("units", "indicators"),
+        sections=("units", "indicators.hazard.depth_breaks"),
         upstream=("validate",),
     ),
     "network": StageInputs(
         layers=("boundary", "roads", "facilities", "enterprises"),
         rasters=("flood",),
-        sections=("network", "indicators"),
+        sections=("network", "indicators.shelter_max_distance_m"),
         upstream=("overlay",),
     ),
     "risk": StageInputs(
@@ -95,8 +95,9 @@ STAGE_INPUTS: dict[str, StageInputs] = {
     ),
     "zoning": StageInputs(sections=("zoning",), upstream=("risk",)),
     "outputs": StageInputs(
-        layers=("boundary", "rivers", "roads", "facilities"),
-        sections=("maps", "output"),
+        layers=("*",),
+        rasters=("*",),
+        sections=("maps", "output", "network.flood_return_period"),
         upstream=("risk", "zoning", "network"),
     ),
 }
@@ -147,7 +148,7 @@ def load_stage(area: AreaSpec) -> dict[str, Any]:
 
         data = load_changge()
         values: dict[str, Any] = {f"layer_{k}": v for k, v in data.layers().items()}
-        values["meta"] = _meta(data.name if area.name is None else area.name, data)
+        values["meta"] = _meta(area.name, data)
         return values
     from gistool.io import read_layer
 
