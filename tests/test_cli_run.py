@@ -183,3 +183,35 @@ def test_full_changge_demo_and_cached_rerun(tmp_path: Path) -> None:
     assert second.stdout.count(" cached ") == 7
     assert output_hashes(out) == before
     assert t_second * 10 <= t_first, (t_first, t_second)
+
+
+def test_bad_input_data_exits_2_and_keeps_outputs(project: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(project.parent, work, ignore=shutil.ignore_patterns("out*"))
+    job, out = work / "job.toml", work / "out"
+    assert main(["-q", "run", str(job), "--out", str(out)]) is None
+    before = output_hashes(out)
+    capsys.readouterr()
+    # a truncated GeoPackage
+    vil = work / "data" / "villages.gpkg"
+    vil.write_bytes(vil.read_bytes()[:5000])
+    assert exit_code(["-q", "run", str(job), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "villages.gpkg" in err
+    assert output_hashes(out) == before
+    # a village layer whose codes are not 12 digits: refused by validation, naming the column
+    import pyogrio
+
+    shutil.copyfile(project.parent / "data" / "villages.gpkg", vil)
+    gdf = pyogrio.read_dataframe(vil)
+    gdf["code"] = "12345"
+    from gistool.io import write_layer
+
+    write_layer(gdf, vil, layer="villages", keep_layers=False)
+    assert exit_code(["-q", "run", str(job), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "code" in err
+    assert output_hashes(out) == before
