@@ -67,10 +67,10 @@ def run_areas(
     n = len(config.areas)
     base = None if out is None else Path(out).resolve()
     if scheduler is None and workers == 0:
-        return [
+        return _with_loaders(config, base, [
             run_area(config, i, base, force=force, stages=stages, progress=progress)
             for i in range(n)
-        ]
+        ])
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -106,6 +106,16 @@ def run_areas(
         client.close()
         if cluster is not None:
             cluster.close()
+    return _with_loaders(config, base, results)
+
+
+def _with_loaders(config: Config, base: Path | None, results: list[RunResult]) -> list[RunResult]:
+    """Give each area's result a loader of its RiskResult (read from its cache on demand)."""
+    from gistool.pipeline.runner import AreaPipeline, area_out
+
+    for area, res in zip(config.areas, results, strict=True):
+        pipe = AreaPipeline(config, area, area_out(config, area, base))
+        res._risk_loader = pipe.risk_result
     return results
 
 
