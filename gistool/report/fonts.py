@@ -53,7 +53,9 @@ def subset_font(text: str) -> bytes | None:
     opts.notdef_outline = True
     opts.name_IDs = [0, 1, 2, 3, 4, 5, 6]
     buf = io.BytesIO()
-    with TTFont(str(path), lazy=True) as font:
+    # recalcTimestamp=False: the head table keeps the source font's date, so the same
+    # text gives the same bytes in every process (reproducible map.html/report.html)
+    with TTFont(str(path), lazy=True, recalcTimestamp=False) as font:
         sub = subset.Subsetter(opts)
         sub.populate(text=chars)
         sub.subset(font)
