@@ -351,6 +351,16 @@ def markdown(info: dict[str, Any], payloads: list[dict[str, Any]]) -> str:
         "",
         "Versions: " + ", ".join(f"{k} {x}" for k, x in v.items()) + ".",
         "",
+    ]
+    if info.get("updated_cases"):
+        earlier = info.get("earlier_run", {})
+        lines += [
+            f"Cases {', '.join(info['updated_cases'])} rerun at commit {info.get('git_commit')} "
+            f"and merged into the run of commit {earlier.get('git_commit')} (load average "
+            f"then {', '.join(f'{x:.1f}' for x in earlier.get('loadavg_start') or [])}).",
+            "",
+        ]
+    lines += [
         "Every figure: median of the stated runs after one warm-up (unless noted), min and "
         "max; × gistool = the implementation's median ÷ gistool's, same process, same run; "
         "peak RSS per case = `ru_maxrss` of the case's own subprocess.",
@@ -421,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1,
                         help="cases run at once, each in its own process (default 1; "
                              "ratios are measured within a case, so they hold either way)")
+    parser.add_argument("--update", action="store_true",
+                        help="merge the cases run now into the existing --out JSON")
     parser.add_argument("--from-json", type=Path,
                         help="rewrite the Markdown (and summary) of an earlier run's JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -457,6 +469,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         payloads = [one(n) for n in names]
     info["loadavg_end"] = os.getloadavg()
+    if args.update and args.out.exists():
+        old = json.loads(args.out.read_text())
+        fresh = {p["case"]: p for p in payloads}
+        merged = [fresh.pop(p["case"], p) for p in old["cases"]]
+        payloads = merged + list(fresh.values())
+        info["updated_cases"] = names
+        info["earlier_run"] = {k: old["machine"].get(k) for k in ("git_commit", "loadavg_start")}
     from gistool._atomic import atomic_write_text
 
     doc = {"machine": info, "repeat": repeat, "cases": payloads,
