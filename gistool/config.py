@@ -537,6 +537,12 @@ def _resolve_area(
                 "fix the path (relative paths start at the configuration's directory)"
             )
             raise ConfigError(msg)
+        if check and key.startswith("rasters.") and full.is_dir():
+            msg = (
+                f"{where}: key '{pre}{key}': '{path}' is a directory; "
+                "give the raster file (a GeoTIFF) inside it"
+            )
+            raise ConfigError(msg)
         return full
 
     layers = {

@@ -592,6 +592,8 @@ def ensure_crs(
         With the file/layer and the fix.
     """
     where = describe_source(source, layer)
+    if crs is not None:
+        crs = _user_crs(crs, where)
     if gdf.crs is None:
         if crs is None:
             hint = ""
@@ -648,6 +650,20 @@ def ensure_crs(
                 )
                 raise CRSError(msg)
     return gdf
+
+
+def _user_crs(crs: Any, where: str) -> pyproj.CRS:
+    """``crs`` given by the user as a pyproj CRS, or a :class:`CRSError` naming it."""
+    import pyproj
+
+    try:
+        return pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        msg = (
+            f"{where}: crs={crs!r} is not a coordinate reference system PROJ knows; "
+            "give an EPSG code such as 'EPSG:4490' or 'EPSG:4547'"
+        )
+        raise CRSError(msg) from None
 
 
 def detect_zone_prefix(x: ArrayLike) -> int | None:

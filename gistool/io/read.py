@@ -407,6 +407,10 @@ def read_layer(
     from gistool.io.columns import check_schema, rename_columns, single_part_points
 
     p = check_source(path)
+    if crs is not None:
+        from gistool.crs import _user_crs
+
+        crs = _user_crs(crs, describe_source(p, layer))
     fmt, _driver = FORMATS.get(p.suffix.lower(), ("", None))
     chosen = layer
     if fmt in ("CSV", "XLSX"):
