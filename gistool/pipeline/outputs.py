@@ -63,42 +63,6 @@ def staging_dir(out: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns GeoPackage stores: text objects, finite-or-NaN floats, a plain index."""
-    out = gdf.reset_index(drop=True).copy()
-    out.attrs = {}
-    for col in out.columns:
-        if col == out.geometry.name:
-            continue
-        s = out[col]
-        if s.dtype == object or str(s.dtype).startswith(("string", "str")):
-            out[col] = s.map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object)
-        elif s.dtype.kind == "f":
-            out[col] = s.replace([np.inf, -np.inf], np.nan)
-        elif s.dtype.kind == "b":
-            out[col] = s.astype(np.int8)
-    return out
-
-
-def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | None], path: Path) -> list[str]:
-    """Write several layers into one new GeoPackage (deterministic bytes)."""
-    import pyogrio
-
-    from gistool.io.write import FIXED_TIMESTAMP, gdal_config
-
-    written = []
-    with gdal_config(OGR_CURRENT_DATE=FIXED_TIMESTAMP):
-        for name in GPKG_LAYERS:
-            gdf = layers.get(name)
-            if gdf is None or len(gdf) == 0:
-                continue
-            pyogrio.write_dataframe(
-                _gpkg_frame(gdf), path, layer=name, driver="GPKG", append=path.exists()
-            )
-            written.append(name)
-    return written
-
-
 def risk_raster(grid: gpd.GeoDataFrame) -> tuple[np.ndarray, Any]:
     """The grid's ``risk_index`` as an array on the grid lattice, and its transform.
 
@@ -114,61 +78,6 @@ def risk_raster(grid: gpd.GeoDataFrame) -> tuple[np.ndarray, Any]:
     arr = np.full((int(rows.max()) + 1, int(cols.max()) + 1), NODATA, dtype=np.float32)
     arr[rows, cols] = grid["risk_index"].to_numpy(np.float32)
     return arr, Affine(size, 0.0, float(x0), 0.0, -size, float(y1))
-
-
-_UNIT_COLUMNS = (
-    "rank", "code", "name", "township_code", "risk_index", "risk_level", "risk_level_name",
-    "driver_name", "H", "E", "V", "C", "population", "area_km2", "n_enterprises",
-    "level_stability", "rank_p05", "rank_p95",
-)
-_ENTERPRISE_COLUMNS = (
-    "id", "name", "category", "industry", "above_scale", "major_hazard", "risk_grade",
-    "risk_colour", "inherent_grade", "raised_by", "flood_depth_100", "in_high_zone",
-    "access_minutes", "access_minutes_normal", "village_code", "village_risk_level",
-)
-
-
-def ranking_table(units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Ranking table of a unit layer: rank order, the columns a reader checks."""
-    cols = [c for c in _UNIT_COLUMNS if c in units.columns]
-    return pd.DataFrame(units[cols]).sort_values(["rank", "code"], kind="stable")
-
-
-def enterprise_table(enterprises: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The four-colour enterprise list, most severe grade first."""
-    cols = [c for c in _ENTERPRISE_COLUMNS if c in enterprises.columns]
-    df = pd.DataFrame(enterprises[cols])
-    if "risk_grade" in df:
-        from gistool.labels import RISK_GRADES
-
-        order = {g: i for i, g in enumerate(RISK_GRADES)}
-        df = df.assign(_o=df["risk_grade"].map(order)).sort_values(["_o", "id"], kind="stable")
-        df = df.drop(columns="_o")
-    return df
-
-
-def _tables(result: RiskResult, extra: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    tabs = {
-        "township_ranking": ranking_table(result.townships),
-        "village_ranking": ranking_table(result.villages),
-        "summary": result.summary(),
-    }
-    if result.enterprises is not None:
-        tabs["enterprise_four_colour"] = enterprise_table(result.enterprises)
-    tabs.update(extra)
-    return tabs
-
-
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    import importlib
-
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    return getattr(mod, attr, None)
 
 
 def write_outputs(
@@ -207,14 +116,17 @@ def write_outputs(
         Relative path → final path of every file written.
     """
     from gistool.io import write_raster, write_table
+    from gistool.io.write import write_gpkg_layers
+    from gistool.tables import all_tables, write_tables
 
     formats = set(config.output.formats)
     produced: dict[str, Path] = {}
     with staging_dir(out) as stage:
         if "gpkg" in formats:
             layers = {name: getattr(result, name, None) for name in GPKG_LAYERS}
-            layers.update(network_layers)
-            write_gpkg(layers, stage / "zoning.gpkg")
+            layers.update({k: v for k, v in network_layers.items() if k in GPKG_LAYERS})
+            write_gpkg_layers({name: layers.get(name) for name in GPKG_LAYERS},
+                              stage / "zoning.gpkg")
         if "tif" in formats:
             arr, transform = risk_raster(result.grid)
             write_raster(
@@ -225,16 +137,10 @@ def write_outputs(
         if findings is not None and len(findings):
             extra["validation"] = findings
         exts = tuple(e for e in ("csv", "xlsx") if e in formats)
-        tables = _tables(result, extra)
-        write_tables = _optional("gistool.tables", "write_tables")
-        if write_tables is not None:
-            from gistool.tables import all_tables
-
-            tables = {**all_tables(result), **extra}
-            if exts:
-                write_tables(result, stage / "tables", formats=exts)
-        for name, df in tables.items():
-            if name in extra or write_tables is None:
+        tables = {**all_tables(result), **extra}
+        if exts:
+            write_tables(result, stage / "tables", formats=exts)
+            for name, df in extra.items():
                 for ext in exts:
                     write_table(df, stage / "tables" / f"{name}.{ext}")
         _maps(result, network_layers, data, stage, config, formats)
@@ -261,9 +167,6 @@ def _maps(
     """The static maps (:mod:`gistool.maps`) as PNG and PDF."""
     kinds = [e for e in ("png", "pdf") if e in formats]
     if not kinds or not config.maps.enabled:
-        return
-    if _optional("gistool.maps", "save_map") is None:
-        log.warning("gistool.maps is not available: static maps are not drawn")
         return
     import matplotlib.pyplot as plt
 
@@ -318,20 +221,16 @@ def _html(
     """``map.html`` (:mod:`gistool.webmap`) and ``report.html`` (:mod:`gistool.report`)."""
     if "html" not in formats:
         return
-    layers = {k: v for k, v in network_layers.items() if k in GPKG_LAYERS}
-    web = _optional("gistool.webmap", "write_webmap")
-    if web is None:
-        log.warning("gistool.webmap is not available: map.html is not written")
-    else:
-        web(result, stage / "map.html", data=data, network=layers)
-    rep = _optional("gistool.report", "write_report")
-    if rep is None:
-        log.warning("gistool.report is not available: report.html is not written")
-    else:
-        maps_dir = stage / "maps"
-        rep(
-            result, stage / "report.html", data=data,
-            maps_dir=maps_dir if maps_dir.exists() else None,
-            tables=dict(tables), network=layers, provenance=provenance,
-            date=config.maps.date,
-        )
+    from gistool.report import write_report
+    from gistool.webmap import write_webmap
+
+    # the web map also shows the flood-cut and slowed roads (`flood_edges`)
+    layers = {k: v for k, v in network_layers.items() if k in (*GPKG_LAYERS, "flood_edges")}
+    write_webmap(result, stage / "map.html", data=data, network=layers)
+    maps_dir = stage / "maps"
+    write_report(
+        result, stage / "report.html", data=data,
+        maps_dir=maps_dir if maps_dir.exists() else None,
+        tables=dict(tables), network=layers, provenance=provenance,
+        date=config.maps.date,
+    )
