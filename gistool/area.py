@@ -13,6 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pyproj
 
+from gistool.schema import VECTOR_KINDS
+
 
 @dataclass
 class StudyArea:
@@ -54,17 +56,7 @@ class StudyArea:
     synthetic: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
-    VECTOR_LAYERS = (
-        "boundary",
-        "townships",
-        "villages",
-        "enterprises",
-        "facilities",
-        "roads",
-        "rivers",
-        "geohazard_points",
-        "geohazard_zones",
-    )
+    VECTOR_LAYERS = VECTOR_KINDS
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """The vector layers that are present, by name."""

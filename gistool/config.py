@@ -56,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gistool.assess import AssessParams
 from gistool.errors import ConfigError
+from gistool.schema import VECTOR_KINDS
 
 # the parameter sections of AssessParams, reused as configuration tables (one
 # place for every threshold and its validation)
@@ -77,17 +78,7 @@ __all__ = [
 ]
 
 #: Vector layer kinds a configuration may name (DESIGN §1).
-LAYER_KINDS: tuple[str, ...] = (
-    "boundary",
-    "townships",
-    "villages",
-    "enterprises",
-    "facilities",
-    "roads",
-    "rivers",
-    "geohazard_points",
-    "geohazard_zones",
-)
+LAYER_KINDS: tuple[str, ...] = VECTOR_KINDS
 #: Layers every area needs.
 REQUIRED_LAYERS: tuple[str, ...] = ("boundary", "townships", "villages")
 #: Environment variable with extra allowed roots for input paths.

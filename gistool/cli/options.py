@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from gistool.schema import VECTOR_KINDS
+
 overwrite_opt = click.option(
     "--overwrite", is_flag=True, default=False, help="Replace an existing output file."
 )
@@ -14,17 +16,5 @@ out_dir_opt = click.option(
     default=None,
     help="Output directory.",
 )
-kind_choice = click.Choice(
-    [
-        "boundary",
-        "townships",
-        "villages",
-        "enterprises",
-        "facilities",
-        "roads",
-        "rivers",
-        "geohazard_points",
-        "geohazard_zones",
-    ]
-)
+kind_choice = click.Choice(list(VECTOR_KINDS))
 coords_choice = click.Choice(["wgs84", "gcj02", "bd09"])
