@@ -637,6 +637,13 @@ def rivers_degenerate_lines(base: Base, d: Path) -> BadInput:
     return _gpkg(g, d / "rivers.gpkg")
 
 
+@case("rivers", "crs = 'EPSG:999999' stated for the layer (unknown to PROJ)", "refused",
+      CRSError, r"rivers\.gpkg.*EPSG:999999.*not a coordinate reference system")
+def rivers_unknown_stated_crs(base: Base, d: Path) -> BadInput:
+    got = _gpkg(base.layer("rivers"), d / "rivers.gpkg")
+    return BadInput(got.path, {"crs": "EPSG:999999"})
+
+
 # ----------------------------------------------------------------------------- geohazards
 
 
@@ -809,6 +816,13 @@ def config_not_utf8(base: Base, d: Path) -> BadInput:
 @case("config", "a layer file that does not exist", "refused", ConfigError, r"not found")
 def config_missing_file(base: Base, d: Path) -> BadInput:
     text = base.job.read_text(encoding="utf-8").replace("data/rivers.gpkg", "data/河流.gpkg")
+    return _config(base, d, text=text)
+
+
+@case("config", "a flood raster path naming a directory", "refused", ConfigError,
+      r"rasters\.flood_depth\.20.*is a directory")
+def config_raster_directory(base: Base, d: Path) -> BadInput:
+    text = base.job.read_text(encoding="utf-8").replace('"data/flood_20.tif"', '"data"')
     return _config(base, d, text=text)
 
 
