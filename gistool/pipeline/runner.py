@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gistool.config import AreaSpec, Config, load_config, parse_config
-from gistool.errors import ConfigError
+from gistool.errors import ConfigError, OutputError
 from gistool.pipeline import stages as st
 from gistool.pipeline.cache import FileHasher, StageCache, code_fingerprint, hash_key
 
@@ -101,8 +101,17 @@ class RunResult:
 
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as fh:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fh = open(directory / ".lock", "w")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        out = directory.parent if directory.name == ".cache" else directory
+        msg = (
+            f"cannot write into the output directory '{out}' ({exc.strerror or exc}); "
+            "choose a writable --out (or [output] dir)"
+        )
+        raise OutputError(msg) from None
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
