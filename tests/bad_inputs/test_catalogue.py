@@ -219,3 +219,17 @@ def test_catalogue_is_large_and_covers_every_kind() -> None:
     assert len(CASES) >= 40
     assert {c.kind for c in CASES} >= {*LAYER_KINDS, "flood_depth", "config"}
     assert {c.outcome for c in CASES} >= {"refused", "repaired", "flagged", "accepted"}
+
+
+def test_unwritable_output_directory_is_refused(base, capsys: pytest.CaptureFixture[str]) -> None:
+    """--out below a regular file cannot be created: exit 2, one line, nothing else touched."""
+    b, out, before = base
+    blocker = b.root / "not_a_directory"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = cli(["run", str(b.job), "--out", str(blocker / "out"), "--stages", "load"],
+                       capsys)
+    assert code == 2, err
+    lines = [ln for ln in err.splitlines() if not ln.startswith("INFO gistool")]
+    assert len(lines) == 1, err
+    assert "cannot write into the output directory" in lines[0]
+    assert output_hashes(out) == before
