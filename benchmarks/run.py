@@ -13,10 +13,11 @@ Writes ``benchmarks/results/latest.json`` and ``latest.md``.
 
 Usage::
 
-    python -m benchmarks.run                    # everything (≈ 30–40 min on 2 cores)
+    python -m benchmarks.run                    # everything (≈ 30 min on 2 cores)
     python -m benchmarks.run --quick            # 3 repeats, no 25× scaling
     python -m benchmarks.run --cases zonal-villages,network
     python -m benchmarks.run --list
+    python -m benchmarks.run --jobs 2 --update --cases network   # merge into latest.json
 
 Case functions live with their topic (:mod:`benchmarks.bench_overlay`,
 :mod:`benchmarks.bench_network`, :mod:`benchmarks.bench_points`,
