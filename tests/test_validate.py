@@ -99,7 +99,8 @@ def test_report_print_and_properties():
     )
     assert "ERROR   ids       [id] 2 features share 1 duplicate id(s) ('e1')" in text
     assert "fix: make 'id' unique" in text
-    with pytest.raises(SchemaError, match=r"^file '企业.gpkg', layer 'qy', column 'id': 2 features share"):
+    first_line = r"^file '企业.gpkg', layer 'qy', column 'id': 2 features share"
+    with pytest.raises(SchemaError, match=first_line):
         rep.raise_for_errors()
 
 
