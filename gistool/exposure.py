@@ -26,6 +26,7 @@ import pandas as pd
 
 from gistool.errors import SchemaError, describe_source
 from gistool.hazard import assign_points, density_area_km2, minmax
+from gistool.params import CATEGORY_WEIGHTS  # the one table; re-exported here
 
 __all__ = [
     "CATEGORY_WEIGHTS",
@@ -36,18 +37,6 @@ __all__ = [
     "hazardous_mask",
     "vulnerability_index",
 ]
-
-#: Exposure weight of one enterprise by category (DESIGN §1 categories).
-CATEGORY_WEIGHTS: dict[str, float] = {
-    "hazardous_chemicals": 5.0,
-    "fireworks": 5.0,
-    "metallurgy": 4.0,
-    "ammonia_refrigeration": 4.0,
-    "dust_explosion": 3.0,
-    "confined_space": 2.0,
-    "general": 1.0,
-}
-
 
 #: Spellings read as true in flag columns (``above_scale``, ``major_hazard``).
 TRUE_WORDS: tuple[str, ...] = ("true", "t", "1", "yes", "y", "是")

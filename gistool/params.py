@@ -32,6 +32,19 @@ DEFAULT_AHP_MATRIX: tuple[tuple[float, ...], ...] = (
 )
 
 
+#: Exposure weight of one enterprise by category (DESIGN §1 categories):
+#: hazardous categories weigh more.
+CATEGORY_WEIGHTS: dict[str, float] = {
+    "hazardous_chemicals": 5.0,
+    "fireworks": 5.0,
+    "metallurgy": 4.0,
+    "ammonia_refrigeration": 4.0,
+    "dust_explosion": 3.0,
+    "confined_space": 2.0,
+    "general": 1.0,
+}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,17 +73,7 @@ class HazardParams(_Model):
 class ExposureParams(_Model):
     """Exposure E (:mod:`gistool.exposure`)."""
 
-    category_weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "hazardous_chemicals": 5.0,
-            "fireworks": 5.0,
-            "metallurgy": 4.0,
-            "ammonia_refrigeration": 4.0,
-            "dust_explosion": 3.0,
-            "confined_space": 2.0,
-            "general": 1.0,
-        }
-    )
+    category_weights: dict[str, float] = Field(default_factory=lambda: dict(CATEGORY_WEIGHTS))
     above_scale_factor: float = Field(1.5, gt=0)
     major_hazard_bonus: float = Field(3.0, ge=0)
     w_population: float = Field(0.5, ge=0)
