@@ -67,6 +67,25 @@ class StudyArea:
                 out[name] = gdf
         return out
 
+    def flood_scenario(self, wanted: int | None = None) -> tuple[int | None, Path | None]:
+        """The flood scenario's return period and depth raster.
+
+        ``wanted`` when :attr:`flood_depth` has it, else the rarest flood
+        available (the largest return period); ``(None, None)`` without any
+        flood raster.
+
+        Examples
+        --------
+        >>> a = StudyArea("x", pyproj.CRS(4547), None, None, None,
+        ...               flood_depth={20: Path("d20.tif"), 100: Path("d100.tif")})
+        >>> a.flood_scenario(20)[0], a.flood_scenario(50)[0], a.flood_scenario(None)[0]
+        (20, 100, 100)
+        """
+        if not self.flood_depth:
+            return None, None
+        T = wanted if wanted is not None and wanted in self.flood_depth else max(self.flood_depth)
+        return T, Path(self.flood_depth[T])
+
     def __repr__(self) -> str:
         rows = [f"StudyArea({self.name!r}, crs={self.crs.to_string()})"]
         for name, gdf in self.layers().items():

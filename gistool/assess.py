@@ -78,15 +78,6 @@ logger = logging.getLogger(__name__)
 # ----------------------------------------------------------------------------- steps
 
 
-def _scenario_raster(data: StudyArea, wanted: int | None) -> tuple[int | None, Path | None]:
-    if not data.flood_depth:
-        return None, None
-    if wanted is not None and wanted in data.flood_depth:
-        return wanted, Path(data.flood_depth[wanted])
-    T = max(data.flood_depth)
-    return T, Path(data.flood_depth[T])
-
-
 def rescue_minutes(
     data: StudyArea,
     targets: gpd.GeoDataFrame,
@@ -135,7 +126,7 @@ def rescue_minutes(
         from gistool.network import apply_flood, build_road_graph
 
         graph = build_road_graph(data.roads) if network is None or network is True else network
-        _, raster = _scenario_raster(data, p.flood_return_period)
+        _, raster = data.flood_scenario(p.flood_return_period)
         flood_graph = None
         if raster is not None:
             flood_graph = apply_flood(
@@ -592,7 +583,7 @@ def enterprise_list(
     if ent is None or len(ent) == 0:
         return None, None, rules
     if depth_raster is None:
-        _, depth_raster = _scenario_raster(data, fc.return_period)
+        _, depth_raster = data.flood_scenario(fc.return_period)
     acc = None if minutes is None else minutes["minutes_flood"].to_numpy()
     enterprises = four_colour(
         ent,
@@ -782,7 +773,7 @@ def assess_risk(
     # 4. enterprises: four-colour list and site facts (each raster read once)
     # only the four-colour raster is read here; the flood overlay reads the others
     # one at a time (memory bounded by two bands on large areas)
-    T4, _ = _scenario_raster(data, params.four_colour.return_period)
+    T4, _ = data.flood_scenario(params.four_colour.return_period)
     rasters: dict[int, Any] = {
         T: read_raster(path) if T == T4 else path for T, path in sorted(data.flood_depth.items())
     }
