@@ -106,3 +106,64 @@ def test_connectivity_warns_and_raises():
         check_connectivity(g, fac.iloc[:1], tgt)
     with pytest.raises(NetworkError, match="no facility"):
         check_connectivity(g, fac.iloc[1:], tgt.iloc[:2])
+
+
+def test_reachability_layers_custom_targets_access_scenarios_and_layers(area):
+    """The pipeline's call: own targets and their solved access, flood-only links and routes."""
+    from gistool.network import apply_flood, critical_links, rescue_access, travel_times
+    from gistool.network.layers import worst_routes
+
+    g = build_road_graph(area.roads)
+    fg, _ = apply_flood(g, area.flood_depth[100])
+    rescue = area.facilities.iloc[:2]
+    tgt = reachability_layers(area, layers=("reachability",))["reachability"]
+    assert set(reachability_layers(area, layers=("reachability",))) == {"reachability"}
+    pts = gpd.GeoDataFrame(
+        {"target_id": [f"T{i}" for i in range(25)], "population": area.villages["population"]},
+        geometry=area.villages.geometry.representative_point(), crs=CRS,
+    )
+    tt = travel_times(g, rescue, pts, flood_graph=fg, offroad_speed_kmh=15.0)
+    acc = rescue_access(tt, ["fire_station", "rescue_team"])
+    out = reachability_layers(area, graph=g, targets=pts, access=acc, scenarios=("flood",),
+                              layers=("critical_links", "routes"), n_routes=4, critical_top=5)
+    assert set(out) == {"critical_links", "routes"}
+    crit = out["critical_links"]
+    assert set(crit["scenario"]) == {"flood"}
+    # the same links as critical_links on the flooded graph with population weights
+    direct = critical_links(fg, rescue, pts, top=5, max_distance=500.0, offroad_speed_kmh=15.0)
+    np.testing.assert_array_equal(crit["edge_id"], direct["edge_id"])
+    np.testing.assert_allclose(crit["increase_weighted_minutes"],
+                               direct["increase_weighted_minutes"])
+    r = out["routes"]
+    assert list(r["scenario"]) == ["flood"] * 4
+    assert list(r["worst_rank"]) == [1, 2, 3, 4]
+    # the four targets with the longest flood minutes (isolated ones have no route), from
+    # their nearest facility
+    reached = acc[np.isfinite(acc["minutes_flood"])]
+    assert len(reached) < len(acc)
+    worst = reached.sort_values(["minutes_flood", "minutes_normal"], ascending=False,
+                                kind="stable").head(4)
+    assert list(r["target_id"]) == list(worst["target_id"])
+    assert list(r["source_id"]) == list(worst["facility_id"])
+    np.testing.assert_allclose(r["minutes"], worst["minutes_flood"], rtol=1e-9)
+    # without access, the same routes are solved from the targets
+    again = reachability_layers(area, graph=g, targets=pts, scenarios=("flood",),
+                                layers=("routes",), n_routes=4)["routes"]
+    pd.testing.assert_frame_equal(pd.DataFrame(again.drop(columns="geometry")),
+                                  pd.DataFrame(r.drop(columns="geometry")))
+    # without a flood scenario, "flood" is the normal network
+    no = reachability_layers(area, flood_rp=None, graph=g, targets=pts, access=acc,
+                             scenarios=("flood",), layers=("critical_links", "flooded_roads"),
+                             critical_top=3)
+    assert set(no["critical_links"]["scenario"]) == {"normal"}
+    assert len(no["flooded_roads"]) == 0
+    # both scenarios: a normal and a flood route per target, normal never slower
+    both = worst_routes(g, fg, rescue, acc, n=3, max_distance=500.0, offroad_speed_kmh=15.0)
+    assert list(both["scenario"]) == ["normal", "flood"] * 3
+    piv = both.pivot_table(index="target_id", columns="scenario", values="minutes")
+    assert (piv["flood"] >= piv["normal"] - 1e-9).all()
+    assert len(tgt) == (25 + 2) * 3
+    with pytest.raises(ValueError, match="unknown reachability layer 'roads'"):
+        reachability_layers(area, layers=("roads",))
+    with pytest.raises(ValueError, match="unknown scenario 'dry'"):
+        worst_routes(g, fg, rescue, acc, scenarios=("dry",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -18,14 +18,27 @@ from gistool.network.flood import apply_flood
 from gistool.network.graph import RoadGraph
 from gistool.network.isochrones import isochrones
 from gistool.network.reach import THRESHOLDS, feature_ids, target_points, travel_times
-from gistool.network.route import route
+from gistool.network.route import routes
 
-__all__ = ["RESCUE_KINDS", "reachability_layers", "rescue_access", "worst_routes"]
+__all__ = [
+    "LAYERS",
+    "RESCUE_KINDS",
+    "SCENARIOS",
+    "reachability_layers",
+    "rescue_access",
+    "worst_routes",
+]
 
 #: Facility kinds that bring rescue (fire engines, rescue teams).
 RESCUE_KINDS: tuple[str, ...] = ("fire_station", "rescue_team")
 #: Facility kinds that get isochrones in the run outputs.
 ISOCHRONE_KINDS: tuple[str, ...] = ("fire_station", "rescue_team", "hospital")
+#: The layers :func:`reachability_layers` can compute.
+LAYERS: tuple[str, ...] = (
+    "reachability", "village_access", "isochrones", "critical_links", "routes", "flooded_roads"
+)
+#: The network scenarios.
+SCENARIOS: tuple[str, ...] = ("normal", "flood")
 
 
 def rescue_access(
@@ -36,7 +49,8 @@ def rescue_access(
     Reduces the long :func:`travel_times` table (with flood columns) to one row
     per target: ``minutes_normal`` and ``minutes_flood`` are the minima over
     ``kinds``; ``facility_id``/``kind`` name the nearest one under flood (or,
-    when isolated, normally); ``delta``, ``isolated_flood``.
+    when isolated, normally), ``facility_id_normal`` the nearest one normally;
+    ``delta``, ``isolated_flood``.
 
     Examples
     --------
@@ -48,8 +62,8 @@ def rescue_access(
     >>> r = rescue_access(tt)
     >>> r[["minutes_normal", "minutes_flood"]].to_numpy().tolist()
     [[4.0, 12.0]]
-    >>> r[["facility_id", "kind"]].to_numpy().tolist()
-    [['F1', 'fire_station']]
+    >>> r[["facility_id", "kind", "facility_id_normal"]].to_numpy().tolist()
+    [['F1', 'fire_station', 'R1']]
     """
     t = reachability[reachability["kind"].isin(list(kinds))]
     if len(t) == 0:
@@ -74,6 +88,7 @@ def rescue_access(
     kind_normal = by_normal.set_index("target_id")["kind"].to_numpy(dtype=object)
     out["facility_id"] = np.where(flood_ok, fid_flood, fid_normal)
     out["kind"] = np.where(flood_ok, kind_flood, kind_normal)
+    out["facility_id_normal"] = fid_normal
     with np.errstate(invalid="ignore"):
         out["delta"] = out["minutes_flood"] - out["minutes_normal"]
     out["isolated_flood"] = np.isfinite(out["minutes_normal"]) & ~flood_ok
@@ -102,9 +117,10 @@ def worst_routes(
     graph: RoadGraph,
     flood_graph: RoadGraph | None,
     facilities: gpd.GeoDataFrame,
-    access: gpd.GeoDataFrame,
+    access: pd.DataFrame,
     *,
     n: int = 10,
+    scenarios: Sequence[str] = SCENARIOS,
     max_distance: float = 500.0,
     offroad_speed_kmh: float = 5.0,
 ) -> gpd.GeoDataFrame:
@@ -112,41 +128,90 @@ def worst_routes(
 
     Worst = longest minutes under flood among the targets still reachable
     (isolated targets have no route; they are flagged in ``access``), or the
-    longest normal minutes without a flood scenario. Each gets a ``normal``
-    route from its nearest facility and a ``flood`` route (the detour).
+    longest normal minutes without a flood scenario; ties are broken by the
+    longer normal minutes, then by the order of ``access``. Each gets a
+    ``normal`` route from its nearest facility (``facility_id_normal``, or
+    ``facility_id`` without that column) and a ``flood`` route on
+    ``flood_graph`` (the detour, from ``facility_id``). Without a flood graph a
+    ``flood`` request is the normal route.
+
+    Parameters
+    ----------
+    graph, flood_graph
+        The normal graph and the graph under the flood scenario (or ``None``).
+    facilities
+        The rescue facilities (``id``/``code``) the ids of ``access`` name.
+    access
+        One row per target: ``target_id``, ``facility_id`` (nearest under
+        flood), ``minutes_normal``, ``minutes_flood``, geometry; optional
+        ``facility_id_normal``, ``target_name`` (as :func:`rescue_access` gives).
+    n
+        Number of worst targets.
+    scenarios
+        Routes computed for each target, in this order: ``"normal"``, ``"flood"``.
+    max_distance, offroad_speed_kmh
+        Snapping, see :func:`gistool.network.snap_points`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The :func:`gistool.network.routes` columns (``source_id`` is the
+        facility) plus ``scenario``, ``worst_rank`` and ``target_name`` when
+        ``access`` has it; ordered by rank, then scenario.
     """
     col = "minutes_flood" if flood_graph is not None else "minutes_normal"
     order = access[np.isfinite(access[col]) & np.isfinite(access["minutes_normal"])]
     order = order.sort_values([col, "minutes_normal"], ascending=False, kind="stable").head(n)
-    fac_ids = feature_ids(facilities, ("id", "code"))
-    fac_geom = dict(zip(fac_ids, facilities.geometry.to_numpy(), strict=True))
+    fac_ids = pd.Index(feature_ids(facilities, ("id", "code")))
+    named = "target_name" in order.columns
     frames = []
-    for rank, row in enumerate(order.itertuples(index=False), start=1):
-        scenarios = [("normal", graph, row.facility_id_normal)]
-        if flood_graph is not None and np.isfinite(row.minutes_flood):
-            scenarios.append(("flood", flood_graph, row.facility_id))
-        for scenario, g, fid in scenarios:
-            if fid is None or fid not in fac_geom:
-                continue
-            frames.append(
-                route(
-                    g,
-                    fac_geom[fid],
-                    row.geometry,
-                    max_distance=max_distance,
-                    offroad_speed_kmh=offroad_speed_kmh,
-                    scenario=scenario,
-                    worst_rank=rank,
-                    facility_id=fid,
-                    target_id=row.target_id,
-                    target_name=getattr(row, "target_name", None),
-                )
-            )
-    cols = ["scenario", "worst_rank", "facility_id", "target_id", "target_name", "minutes",
-            "length_m", "road_classes", "road_names", "n_edges"]
+    for scenario, g in _scenario_graphs(graph, flood_graph, scenarios):
+        fid_col = "facility_id"
+        if scenario == "normal" and "facility_id_normal" in order.columns:
+            fid_col = "facility_id_normal"
+        fid = order[fid_col].to_numpy(dtype=object)
+        if scenario == "flood":  # isolated under flood: no route
+            fid = np.where(np.isfinite(order["minutes_flood"].to_numpy(float)), fid, None)
+        pos = fac_ids.get_indexer(pd.Index(fid))
+        keep = np.flatnonzero(pos >= 0)
+        if not len(keep):
+            continue
+        dst = gpd.GeoDataFrame(
+            {"target_id": order["target_id"].to_numpy(dtype=object)[keep]},
+            geometry=order.geometry.to_numpy()[keep], crs=graph.crs,
+        )
+        r = routes(
+            g, facilities.iloc[pos[keep]], dst, max_distance=max_distance,
+            offroad_speed_kmh=offroad_speed_kmh,
+        )
+        r["scenario"] = scenario
+        r["worst_rank"] = keep + 1
+        if named:
+            r["target_name"] = order["target_name"].to_numpy(dtype=object)[keep]
+        frames.append(r)
+    cols = ["source_id", "target_id", "minutes", "length_m", "road_classes", "road_names",
+            "n_edges", "scenario", "worst_rank", *(["target_name"] if named else [])]
     if not frames:
         return gpd.GeoDataFrame(columns=[*cols, "geometry"], geometry="geometry", crs=graph.crs)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=graph.crs)
+    out = pd.concat(frames, ignore_index=True).sort_values("worst_rank", kind="stable")
+    return gpd.GeoDataFrame(out[[*cols, "geometry"]].reset_index(drop=True), crs=graph.crs)
+
+
+def _scenario_graphs(
+    graph: RoadGraph, flood_graph: RoadGraph | None, scenarios: Sequence[str]
+) -> list[tuple[str, RoadGraph]]:
+    """``(scenario, graph)`` pairs; ``"flood"`` without a flood graph is the normal one."""
+    bad = sorted(set(scenarios) - set(SCENARIOS))
+    if bad:
+        msg = f"unknown scenario {bad[0]!r}; use {' or '.join(SCENARIOS)}"
+        raise ValueError(msg)
+    out: list[tuple[str, RoadGraph]] = []
+    for s in scenarios:
+        pair = ("flood", flood_graph) if s == "flood" and flood_graph is not None \
+            else ("normal", graph)
+        if pair[0] not in [p[0] for p in out]:
+            out.append(pair)
+    return out
 
 
 def reachability_layers(
@@ -168,6 +233,10 @@ def reachability_layers(
     slow_depth: float = 0.15,
     slow_factor: float = 0.5,
     graph: RoadGraph | None = None,
+    targets: gpd.GeoDataFrame | None = None,
+    access: pd.DataFrame | None = None,
+    scenarios: Sequence[str] = SCENARIOS,
+    layers: Collection[str] = LAYERS,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Every reachability layer of a run, normal and under the ``flood_rp``-year flood.
 
@@ -187,7 +256,7 @@ def reachability_layers(
     isochrone_kinds
         Facility kinds that get isochrones (``None``: all).
     n_routes
-        Number of worst-reached villages that get a route.
+        Number of worst-reached targets that get a route.
     critical_top
         Number of critical links.
     snap_tolerance, node_crossings, speeds
@@ -201,12 +270,26 @@ def reachability_layers(
         Flood scenario, see :func:`apply_flood`.
     graph
         A prebuilt graph of ``data.roads`` (skips building).
+    targets
+        Population-weighted target points of the critical links (weight
+        ``population``) and the routes, with ``target_id`` (default: the
+        villages' points, :func:`target_points`), e.g. population pieces.
+    access
+        Their nearest rescue facility (``target_id``, ``facility_id``,
+        ``minutes_normal``, ``minutes_flood``; see :func:`worst_routes`) when
+        already solved; default: :func:`rescue_access` of the villages' rows
+        of the travel-time table.
+    scenarios
+        Scenarios of the critical links and routes (``"normal"``, ``"flood"``;
+        ``"flood"`` without a flood scenario is the normal network).
+    layers
+        The layers to compute, a subset of :data:`LAYERS` (skipped work is not done).
 
     Warns
     -----
     NetworkWarning
         When facilities sit on road components holding under half of the
-        villages (:func:`check_connectivity`).
+        villages (:func:`check_connectivity`; checked with the travel times).
 
     Returns
     -------
@@ -216,8 +299,13 @@ def reachability_layers(
         rescue facility, ``minutes_normal``, ``minutes_flood``, ``delta``,
         ``isolated_flood`` — the input of the capacity factor C),
         ``isochrones``, ``critical_links`` (``scenario`` normal/flood),
-        ``routes`` and ``flooded_roads`` (edges cut or slowed).
+        ``routes`` (:func:`worst_routes`) and ``flooded_roads`` (edges cut or
+        slowed); those of ``layers`` that apply.
     """
+    unknown = sorted(set(layers) - set(LAYERS))
+    if unknown:
+        msg = f"unknown reachability layer {unknown[0]!r}; use some of {', '.join(LAYERS)}"
+        raise ValueError(msg)
     if data.roads is None or len(data.roads) == 0:
         msg = f"{describe_source(layer='roads')} is missing: reachability needs a road layer"
         raise NetworkError(msg)
@@ -248,30 +336,73 @@ def reachability_layers(
     fac = data.facilities
     kw: dict[str, Any] = {"max_distance": max_distance, "offroad_speed_kmh": offroad_speed_kmh}
     villages = target_points(data.villages)
-    check_connectivity(g, fac, villages, max_distance=max_distance)
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    routes_need = "routes" in layers and access is None
+    if {"reachability", "village_access"} & set(layers) or (routes_need and targets is None):
+        reach = _reachability(g, fg, fac, villages, data.enterprises, thresholds, kw)
+        out["reachability"] = reach
+        out["village_access"] = _village_access(reach, villages, rescue_kinds)
+    rescue = fac[fac["kind"].isin(list(rescue_kinds))] if "kind" in fac.columns else fac
+    if targets is None:
+        targets = villages
+        access = out["village_access"] if routes_need else access
+    elif routes_need and len(rescue):
+        tt = travel_times(g, rescue, targets, flood_graph=fg if fg is not None else g,
+                          thresholds=thresholds, **kw)
+        access = rescue_access(tt, rescue_kinds)
+    if "isochrones" in layers:
+        iso_src = fac if isochrone_kinds is None else fac[fac["kind"].isin(list(isochrone_kinds))]
+        out["isochrones"] = isochrones(
+            g, iso_src, thresholds, buffer_m=buffer_m, flood_graph=fg, **kw
+        ) if len(iso_src) else None
+    if "critical_links" in layers and len(rescue):
+        crit = [
+            critical_links(graph_, rescue, targets, top=critical_top, **kw).assign(
+                scenario=scenario
+            )
+            for scenario, graph_ in _scenario_graphs(g, fg, scenarios)
+        ]
+        out["critical_links"] = gpd.GeoDataFrame(pd.concat(crit, ignore_index=True), crs=g.crs)
+    if "routes" in layers and len(rescue) and access is not None:
+        out["routes"] = worst_routes(
+            g, fg, rescue, access, n=n_routes, scenarios=scenarios, **kw
+        )
+    if "flooded_roads" in layers:
+        out["flooded_roads"] = flooded
+    return {k: v for k, v in out.items() if v is not None and k in layers}
+
+
+def _reachability(
+    g: RoadGraph,
+    fg: RoadGraph | None,
+    fac: gpd.GeoDataFrame,
+    villages: gpd.GeoDataFrame,
+    enterprises: gpd.GeoDataFrame | None,
+    thresholds: Sequence[float],
+    kw: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """The long travel-time table of the villages' points and the enterprises."""
+    check_connectivity(g, fac, villages, max_distance=kw["max_distance"])
     fgx = fg if fg is not None else g
     parts = [
         travel_times(g, fac, villages, flood_graph=fgx, thresholds=thresholds, **kw).assign(
             target_type="village"
         )
     ]
-    if data.enterprises is not None and len(data.enterprises):
+    if enterprises is not None and len(enterprises):
         parts.append(
             travel_times(
-                g, fac, data.enterprises, flood_graph=fgx, thresholds=thresholds, **kw
+                g, fac, enterprises, flood_graph=fgx, thresholds=thresholds, **kw
             ).assign(target_type="enterprise")
         )
-    reach = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=g.crs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=g.crs)
 
-    village_rows = reach[reach["target_type"] == "village"]
-    access = rescue_access(village_rows, rescue_kinds)
-    normal_near = (
-        village_rows[village_rows["kind"].isin(list(rescue_kinds))]
-        .sort_values("minutes_normal", kind="stable")
-        .drop_duplicates("target_id")
-        .set_index("target_id")["facility_id"]
-    )
-    access["facility_id_normal"] = normal_near.reindex(access["target_id"]).to_numpy()
+
+def _village_access(
+    reach: gpd.GeoDataFrame, villages: gpd.GeoDataFrame, rescue_kinds: Sequence[str]
+) -> gpd.GeoDataFrame:
+    """One row per village: :func:`rescue_access` with the village codes."""
+    access = rescue_access(reach[reach["target_type"] == "village"], rescue_kinds)
     extra = [c for c in ("code", "township_code") if c in villages.columns]
     info = villages.set_index("target_id")
     for c in extra:
@@ -280,27 +411,4 @@ def reachability_layers(
     first = ["target_id", *extra, "name", "population", "kind", "facility_id",
              "facility_id_normal", "minutes_normal", "minutes_flood", "delta", "isolated_flood",
              "snapped", "snap_distance_m"]
-    access = access[[c for c in first if c in access.columns] + ["geometry"]]
-
-    rescue = fac[fac["kind"].isin(list(rescue_kinds))] if "kind" in fac.columns else fac
-    iso_src = fac if isochrone_kinds is None else fac[fac["kind"].isin(list(isochrone_kinds))]
-    iso = isochrones(
-        g, iso_src, thresholds, buffer_m=buffer_m, flood_graph=fg, **kw
-    ) if len(iso_src) else None
-    crit_parts = []
-    if len(rescue):
-        for scenario, graph_ in [("normal", g)] + ([("flood", fg)] if fg is not None else []):
-            c = critical_links(graph_, rescue, villages, top=critical_top, **kw)
-            crit_parts.append(c.assign(scenario=scenario))
-    crit = gpd.GeoDataFrame(pd.concat(crit_parts, ignore_index=True), crs=g.crs) if crit_parts \
-        else None
-    routes = worst_routes(g, fg, rescue, access, n=n_routes, **kw) if len(rescue) else None
-    out = {
-        "reachability": reach,
-        "village_access": access,
-        "isochrones": iso,
-        "critical_links": crit,
-        "routes": routes,
-        "flooded_roads": flooded,
-    }
-    return {k: v for k, v in out.items() if v is not None}
+    return access[[c for c in first if c in access.columns] + ["geometry"]]

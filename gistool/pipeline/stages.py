@@ -361,7 +361,7 @@ def network_stage(
         "meta": {"source": source},
     }
     if graph is not False:
-        out.update(_reach_layers(data, graph, minutes, pieces, params, config))
+        out.update(_reach_layers(data, graph, minutes, pieces, config))
     return out
 
 
@@ -370,66 +370,49 @@ def _reach_layers(
     graph: Any,
     minutes: pd.DataFrame,
     pieces: gpd.GeoDataFrame,
-    params: AssessParams,
     config: Config,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Isochrones, critical links and routes (:mod:`gistool.network`)."""
-    from gistool.network import apply_flood, critical_links, isochrones
-    from gistool.network.route import routes
+    """Flooded roads, isochrones, critical links and routes of the run.
+
+    One call of :func:`gistool.network.reachability_layers` (the network API's own).
+
+    The population pieces are the targets (weighted by population) and their
+    rescue minutes, already solved, choose the routes; critical links and
+    routes are those of the flood scenario (the normal network without one).
+    """
+    from gistool.network import reachability_layers
 
     net = config.network
-    fac = data.facilities
-    if fac is None or not len(fac):
+    if data.facilities is None or not len(data.facilities):
         return {}
-    out: dict[str, gpd.GeoDataFrame] = {}
-    from gistool.assess import _scenario_raster
-
-    _, raster = _scenario_raster(data, net.flood_return_period)
-    flood_graph = None
-    if raster is not None:
-        flooded = apply_flood(
-            graph, raster, cut_depth=net.cut_depth_m, slow_depth=net.slow_depth_m,
-            slow_factor=net.slow_factor,
-        )
-        flood_graph = flooded.graph
-        out["flood_edges"] = flooded.affected
-    rescue = fac[fac["kind"].isin(net.kinds)]
-    if not len(rescue):
-        return out
-    if net.isochrones:
-        # one call: normal rows, and flood rows when a flood graph exists (column `scenario`)
-        out["isochrones"] = isochrones(
-            graph, rescue, net.thresholds_min, flood_graph=flood_graph,
-            max_distance=net.snap_max_distance_m,
-        )
-    vill = pieces  # population pieces (points) as the targets
-    if net.critical_links:
-        out["critical_links"] = critical_links(
-            graph, rescue, vill, weight="population", top=net.critical_links,
-            flood_graph=flood_graph, max_distance=net.snap_max_distance_m,
-        )
-    if net.routes:
-        n_p = len(pieces)
-        mf = minutes["minutes_flood"].to_numpy(float)[:n_p]
-        fid = minutes["facility_id"].to_numpy()[:n_p]
-        ok = np.isfinite(mf)
-        order = np.flatnonzero(ok)[np.argsort(-mf[ok], kind="stable")][: net.routes]
-        if len(order):
-            ids = rescue["id"].astype(str).to_numpy()
-            pos = pd.Index(ids).get_indexer(pd.Index(fid[order].astype(str)))
-            keep = pos >= 0
-            if keep.any():
-                src = rescue.iloc[pos[keep]].reset_index(drop=True)
-                dst = vill.iloc[order[keep]].reset_index(drop=True)
-                dst["target_id"] = (
-                    dst["village_code"].astype(str) + "/" + dst["cell_id"].astype(str)
-                )
-                out["routes"] = routes(
-                    flood_graph if flood_graph is not None else graph,
-                    src[["id", "kind", "geometry"]],
-                    dst[["target_id", "geometry"]],
-                    max_distance=net.snap_max_distance_m,
-                )
+    T, _ = data.flood_scenario(net.flood_return_period)
+    n_p = len(pieces)
+    targets = pieces.assign(
+        target_id=pieces["village_code"].astype(str) + "/" + pieces["cell_id"].astype(str)
+    )
+    access = pd.DataFrame({
+        "target_id": targets["target_id"].to_numpy(),
+        "facility_id": minutes["facility_id"].to_numpy()[:n_p],
+        "minutes_normal": minutes["minutes_normal"].to_numpy(float)[:n_p],
+        "minutes_flood": minutes["minutes_flood"].to_numpy(float)[:n_p],
+    })
+    access = gpd.GeoDataFrame(access, geometry=pieces.geometry.to_numpy(), crs=pieces.crs)
+    wanted = [
+        name for name, on in (("flooded_roads", T is not None), ("isochrones", net.isochrones),
+                              ("critical_links", net.critical_links > 0),
+                              ("routes", net.routes > 0))
+        if on
+    ]
+    out = reachability_layers(
+        data, graph=graph, flood_rp=T, thresholds=net.thresholds_min,
+        rescue_kinds=net.kinds, isochrone_kinds=net.kinds, n_routes=net.routes,
+        critical_top=net.critical_links, max_distance=net.snap_max_distance_m,
+        offroad_speed_kmh=net.offroad_speed_kmh, cut_depth=net.cut_depth_m,
+        slow_depth=net.slow_depth_m, slow_factor=net.slow_factor, targets=targets,
+        access=access, scenarios=("flood",), layers=wanted,
+    )
+    if "flooded_roads" in out:
+        out["flood_edges"] = out.pop("flooded_roads")
     return out
 
 
