@@ -78,13 +78,15 @@ def nx_times_with_virtual(graph, s_snap, t_snap, members):
     fwd, bwd = graph.edge_minutes
     eu, ev = graph.edge_uv
     H = nx.DiGraph()
-    for a, b, d in G.edges(data=True):
-        w = d["minutes"]
-        if a == b:
-            continue
+
+    def add(a, b, w):  # parallel arcs (loop edges split at a point too): keep the fastest
         if H.has_edge(a, b):
             w = min(w, H[a][b]["w"])
         H.add_edge(a, b, w=w)
+
+    for a, b, d in G.edges(data=True):
+        if a != b:
+            add(a, b, d["minutes"])
     # virtual nodes on edges: all points of an edge sorted along it, chained
     on_edge: dict[int, list] = {}
     for k in range(len(s_snap)):
@@ -99,13 +101,13 @@ def nx_times_with_virtual(graph, s_snap, t_snap, members):
                  (1.0, int(ev[e]))]
         for (f0, n0), (f1, n1) in itertools.pairwise(chain):
             if f1 == f0:  # same place: no travel needed in either direction
-                H.add_edge(n0, n1, w=0.0)
-                H.add_edge(n1, n0, w=0.0)
+                add(n0, n1, 0.0)
+                add(n1, n0, 0.0)
                 continue
             if np.isfinite(fwd[e]):
-                H.add_edge(n0, n1, w=(f1 - f0) * fwd[e])
+                add(n0, n1, (f1 - f0) * fwd[e])
             if np.isfinite(bwd[e]):
-                H.add_edge(n1, n0, w=(f1 - f0) * bwd[e])
+                add(n1, n0, (f1 - f0) * bwd[e])
         for i, (_, who) in enumerate(items):
             node = ("p", e, i)
             H.add_node(node)
