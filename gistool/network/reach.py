@@ -12,7 +12,7 @@ import shapely
 from gistool.errors import NetworkError, SchemaError, describe_source
 from gistool.network.graph import RoadGraph
 from gistool.network.snap import SnapResult, snap_points
-from gistool.network.solve import augmented_csr, node_times, target_times
+from gistool.network.solve import core_solver
 
 __all__ = ["feature_ids", "source_groups", "target_points", "travel_times"]
 
@@ -86,13 +86,14 @@ def _solve_groups(
     t_snap: SnapResult,
     groups: dict[str, np.ndarray],
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    matrix, _ = augmented_csr(graph, s_snap)
-    out = {}
-    for name, members in groups.items():
-        times = node_times(graph, s_snap, members, matrix=matrix)
-        minutes, src, _ = target_times(graph, times, s_snap, t_snap)
-        out[name] = (minutes, src)
-    return out
+    """Minutes and nearest source per target for every group, on the contracted core.
+
+    The scenario's core matrix and the target terms are built once; each group
+    costs one Dijkstra on the core and a few gathers.
+    """
+    solver = core_solver(graph, s_snap)
+    index = solver.target_index(t_snap)
+    return {name: solver.target_minutes(index, members) for name, members in groups.items()}
 
 
 def travel_times(
