@@ -238,6 +238,7 @@ def _table(model: type[BaseModel], section: str, comments: dict, *, skip: set[st
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             nested.append((name, ann))
             continue
+        name = field.alias or name  # the key in the file (gistool.params aliases)
         meaning = (field.description or EXTRA.get((section, name))
                    or comments.get((section, name), ""))
         rows.append(f"| `{name}` | {_type_name(ann)} | {_default(field)} | {_range(field)} | "

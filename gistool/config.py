@@ -54,19 +54,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gistool.assess import AssessParams
 from gistool.errors import ConfigError
+from gistool.params import (
+    AssessParams,
+    CapacityIndicatorParams,
+    CapacityParams,
+    ClassifyParams,
+    ExposureParams,
+    FourColourParams,
+    HazardParams,
+    IndexParams,
+    RescueNetworkParams,
+    SensitivityParams,
+    VulnerabilityParams,
+    WeightingParams,
+    ZoningParams,
+)
 from gistool.schema import VECTOR_KINDS
 
-# the parameter sections of AssessParams, reused as configuration tables (one
-# place for every threshold and its validation)
-_SECTIONS = AssessParams.model_fields
-HazardParams: Any = _SECTIONS["hazard"].annotation
-ExposureParams: Any = _SECTIONS["exposure"].annotation
-VulnerabilityParams: Any = _SECTIONS["vulnerability"].annotation
-FourColourParams: Any = _SECTIONS["four_colour"].annotation
-SensitivityParams: Any = _SECTIONS["sensitivity"].annotation
-ZoningParams: Any = _SECTIONS["zoning"].annotation
+# The analysis tables are the parameter models of gistool.params themselves (one place
+# for every threshold, its validation and its file key): [indicators] holds the H, E, V
+# tables plus the index and capacity-indicator keys, [network] the rescue-network keys,
+# [weights], [classification] and [zoning] are WeightingParams, ClassifyParams and
+# ZoningParams. Only the network's graph and output settings are the file's own.
 
 __all__ = [
     "LAYER_KINDS",
@@ -153,87 +163,56 @@ class AreaSpec(_Model):
 class UnitsSpec(_Model):
     """``[units]``: analysis units."""
 
-    grid_size_m: float = Field(500.0, gt=0, le=100_000)
+    grid_size_m: float = AssessParams.model_fields["grid_size_m"]
 
 
-class IndicatorsSpec(_Model):
-    """``[indicators]``: thresholds and weights of H, E, V (see ``AssessParams``)."""
+class IndicatorsSpec(CapacityIndicatorParams, IndexParams):
+    """``[indicators]``: thresholds and weights of H, E, V, C (see ``AssessParams``).
+
+    The keys of :class:`~gistool.params.IndexParams` (``index_method``,
+    ``floor``, ``normalization``) and
+    :class:`~gistool.params.CapacityIndicatorParams`, and one table per factor.
+    """
 
     hazard: HazardParams = HazardParams()
     exposure: ExposureParams = ExposureParams()
     vulnerability: VulnerabilityParams = VulnerabilityParams()
     four_colour: FourColourParams = FourColourParams()
     sensitivity: SensitivityParams = SensitivityParams()
-    index_method: Literal["geometric", "sum"] = "geometric"
-    floor: float = Field(0.01, gt=0, lt=1)
-    normalization: Literal["minmax", "zscore", "rank"] = "minmax"
-    reference_minutes: float = Field(60.0, gt=0)
-    shelter_max_distance_m: float = Field(5000.0, gt=0)
 
 
-class WeightsSpec(_Model):
-    """``[weights]``: factor weights of H, E, V, C."""
+class NetworkSpec(RescueNetworkParams):
+    """``[network]``: road graph, flood scenario and reachability thresholds.
 
-    method: Literal["ahp", "entropy", "explicit"] = "ahp"
-    matrix: list[list[float]] | None = None
-    values: dict[Literal["H", "E", "V", "C"], float] | None = None
+    The keys of :class:`~gistool.params.RescueNetworkParams`, plus how the
+    graph is built and which reachability layers a run writes.
+    """
 
-    @model_validator(mode="after")
-    def _check(self) -> WeightsSpec:
-        if self.method == "explicit" and not self.values:
-            msg = 'method "explicit" needs values = { H = ..., E = ..., V = ..., C = ... }'
-            raise ValueError(msg)
-        if self.matrix is not None and (
-            len(self.matrix) != 4 or any(len(r) != 4 for r in self.matrix)
-        ):
-            msg = "matrix must be 4 × 4 (rows and columns H, E, V, C)"
-            raise ValueError(msg)
-        return self
-
-
-class ClassificationSpec(_Model):
-    """``[classification]``: the five census levels."""
-
-    method: Literal["natural_breaks", "quantiles", "equal_interval", "fixed"] = "natural_breaks"
-    k: Literal[5] = 5
-    breaks: list[float] | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> ClassificationSpec:
-        if self.method == "fixed" and (self.breaks is None or len(self.breaks) != 4):
-            msg = 'method "fixed" needs breaks = [b1, b2, b3, b4] (four inner breaks)'
-            raise ValueError(msg)
-        return self
-
-
-class NetworkSpec(_Model):
-    """``[network]``: road graph, flood scenario and reachability thresholds."""
-
-    use_network: bool = True
     snap_tolerance_m: float = Field(1.0, ge=0)
     node_crossings: bool = False
     speeds: dict[str, float] = Field(default_factory=dict)
-    kinds: list[str] = Field(default_factory=lambda: ["fire_station", "rescue_team"])
-    flood_return_period: int | None = 100
-    cut_depth_m: float = Field(0.3, gt=0)
-    slow_depth_m: float = Field(0.15, gt=0)
-    slow_factor: float = Field(0.5, gt=0, le=1)
-    snap_max_distance_m: float = Field(2000.0, gt=0)
-    offroad_speed_kmh: float = Field(5.0, gt=0)
     thresholds_min: list[float] = Field(default_factory=lambda: [5.0, 10.0, 15.0, 30.0])
     isochrones: bool = True
     critical_links: int = Field(20, ge=0)
     routes: int = Field(10, ge=0)
 
     @model_validator(mode="after")
-    def _check(self) -> NetworkSpec:
-        if self.slow_depth_m > self.cut_depth_m:
-            msg = "slow_depth_m must not exceed cut_depth_m"
-            raise ValueError(msg)
+    def _speeds(self) -> NetworkSpec:
         if any(v <= 0 for v in self.speeds.values()):
             msg = "speeds must be positive km/h"
             raise ValueError(msg)
         return self
+
+
+def _part(model: type[BaseModel], *tables: BaseModel) -> Any:
+    """An instance of ``model`` from the same-named fields of configuration tables."""
+    values = {
+        name: getattr(t, name)
+        for t in tables
+        for name in type(t).model_fields
+        if name in model.model_fields
+    }
+    return model(**values)
 
 
 class MapsSpec(_Model):
@@ -271,8 +250,8 @@ class Config(_Model):
     multi: bool = False
     units: UnitsSpec = UnitsSpec()
     indicators: IndicatorsSpec = IndicatorsSpec()
-    weights: WeightsSpec = WeightsSpec()
-    classification: ClassificationSpec = ClassificationSpec()
+    weights: WeightingParams = WeightingParams()
+    classification: ClassifyParams = ClassifyParams()
     zoning: ZoningParams = ZoningParams()
     network: NetworkSpec = NetworkSpec()
     maps: MapsSpec = MapsSpec()
@@ -280,13 +259,13 @@ class Config(_Model):
     source: Path | None = None
 
     def assess_params(self) -> AssessParams:
-        """The :class:`gistool.assess.AssessParams` this configuration sets."""
-        ind, net, w = self.indicators, self.network, self.weights
-        weighting: dict[str, Any] = {"method": w.method}
-        if w.matrix is not None:
-            weighting["ahp_matrix"] = tuple(tuple(r) for r in w.matrix)
-        if w.values:
-            weighting["explicit"] = dict(w.values)
+        """The :class:`gistool.assess.AssessParams` this configuration sets.
+
+        The tables are the parameter models; only where the file groups keys
+        differently (capacity over ``[network]`` and ``[indicators]``, the index
+        in ``[indicators]``) are they gathered by field name.
+        """
+        ind = self.indicators
         return AssessParams(
             grid_size_m=self.units.grid_size_m,
             hazard=ind.hazard,
@@ -294,26 +273,10 @@ class Config(_Model):
             vulnerability=ind.vulnerability,
             four_colour=ind.four_colour,
             sensitivity=ind.sensitivity,
-            capacity={
-                "kinds": tuple(net.kinds),
-                "use_network": net.use_network,
-                "flood_return_period": net.flood_return_period,
-                "cut_depth": net.cut_depth_m,
-                "slow_depth": net.slow_depth_m,
-                "slow_factor": net.slow_factor,
-                "snap_max_distance_m": net.snap_max_distance_m,
-                "offroad_speed_kmh": net.offroad_speed_kmh,
-                "reference_minutes": ind.reference_minutes,
-                "shelter_max_distance_m": ind.shelter_max_distance_m,
-            },
-            weighting=weighting,
-            index={"method": ind.index_method, "floor": ind.floor,
-                   "normalization": ind.normalization},
-            classification={
-                "method": self.classification.method,
-                "breaks": None if self.classification.breaks is None
-                else tuple(self.classification.breaks),
-            },
+            capacity=_part(CapacityParams, self.network, ind),
+            weighting=self.weights,
+            index=_part(IndexParams, ind),
+            classification=self.classification,
             zoning=self.zoning,
         )
 

@@ -4,6 +4,12 @@
 vulnerability, capacity, weighting, index, classification, zoning,
 sensitivity, four-colour). Unknown keys are refused, so a typo in a config
 file never silently falls back to a default.
+
+The same models are the tables of the TOML run configuration
+(:mod:`gistool.config`): a field added here is a configuration key at once.
+Where the file's key differs from the Python name it is the field's *alias*
+(``[weights] matrix`` is ``WeightingParams.ahp_matrix``); both are accepted,
+and dumps use the file's key.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from gistool.errors import ConfigError
 
-__all__ = ["DEFAULT_AHP_MATRIX", "FACTOR_NAMES", "AssessParams"]
+__all__ = [
+    "DEFAULT_AHP_MATRIX",
+    "FACTOR_NAMES",
+    "AssessParams",
+    "CapacityIndicatorParams",
+    "CapacityParams",
+    "RescueNetworkParams",
+]
 
 FACTOR_NAMES: tuple[str, ...] = ("H", "E", "V", "C")
 
@@ -46,7 +59,10 @@ CATEGORY_WEIGHTS: dict[str, float] = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True,
+        serialize_by_alias=True,
+    )
 
 
 class HazardParams(_Model):
@@ -90,40 +106,78 @@ class VulnerabilityParams(_Model):
     site_depth_m: float = Field(0.5, gt=0)
 
 
-class CapacityParams(_Model):
-    """Rescue capacity C (:mod:`gistool.capacity`) and the flood scenario."""
+class RescueNetworkParams(_Model):
+    """Rescue travel times (:mod:`gistool.capacity`): the network, its flood scenario, the fallback.
+
+    The ``[network]`` table of the run configuration.
+    """
 
     kinds: tuple[str, ...] = ("fire_station", "rescue_team")
     use_network: bool = True
     flood_return_period: int | None = Field(
-        100, description="flood raster of the scenario; None or missing → the rarest available"
+        100, description="flood scenario (return period, years); none or without its raster: "
+        "the rarest flood available / 洪水情景（重现期，年）"
     )
-    cut_depth: float = Field(0.3, gt=0)
-    slow_depth: float = Field(0.15, gt=0)
+    cut_depth: float = Field(0.3, gt=0, alias="cut_depth_m")
+    slow_depth: float = Field(0.15, gt=0, alias="slow_depth_m")
     slow_factor: float = Field(0.5, gt=0, le=1)
     snap_max_distance_m: float = Field(2000.0, gt=0)
     offroad_speed_kmh: float = Field(5.0, gt=0)
-    detour: float = Field(1.3, ge=1)
-    speed_kmh: float = Field(40.0, gt=0)
+    detour: float = Field(
+        1.3, ge=1, description="straight-line fallback (no roads, or use_network = false): "
+        "distance × detour"
+    )
+    speed_kmh: float = Field(40.0, gt=0, description="straight-line fallback: speed (km/h)")
+
+    @model_validator(mode="after")
+    def _depths(self) -> RescueNetworkParams:
+        if self.slow_depth > self.cut_depth:
+            msg = "slow_depth_m must not exceed cut_depth_m"
+            raise ValueError(msg)
+        return self
+
+
+class CapacityIndicatorParams(_Model):
+    """The capacity indicator C from the rescue minutes and shelters (:mod:`gistool.capacity`)."""
+
     reference_minutes: float = Field(60.0, gt=0)
-    quantile: float = Field(0.95, gt=0, le=1)
-    w_mean: float = Field(0.4, ge=0)
-    w_p95: float = Field(0.3, ge=0)
-    w_shelter: float = Field(0.3, ge=0)
+    quantile: float = Field(
+        0.95, gt=0, le=1, description="quantile of the population-weighted rescue minutes in C"
+    )
+    w_mean: float = Field(0.4, ge=0, description="weight of the population-weighted mean "
+                          "rescue minutes in C")
+    w_p95: float = Field(0.3, ge=0, description="weight of the rescue-minutes quantile in C")
+    w_shelter: float = Field(0.3, ge=0, description="weight of the shelter share in C")
     shelter_max_distance_m: float = Field(5000.0, gt=0)
 
 
+class CapacityParams(CapacityIndicatorParams, RescueNetworkParams):
+    """Rescue capacity C (:mod:`gistool.capacity`) and the flood scenario.
+
+    Every field of :class:`RescueNetworkParams` (the configuration's
+    ``[network]`` keys) and of :class:`CapacityIndicatorParams` (its
+    ``[indicators]`` keys).
+    """
+
+
 class WeightingParams(_Model):
-    """Factor weights (:mod:`gistool.risk`)."""
+    """Factor weights of H, E, V, C (:mod:`gistool.risk`)."""
 
     method: Literal["ahp", "entropy", "explicit"] = "ahp"
-    ahp_matrix: tuple[tuple[float, ...], ...] = DEFAULT_AHP_MATRIX
-    explicit: dict[str, float] | None = None
+    ahp_matrix: tuple[tuple[float, ...], ...] = Field(DEFAULT_AHP_MATRIX, alias="matrix")
+    explicit: dict[Literal["H", "E", "V", "C"], float] | None = Field(None, alias="values")
 
     @model_validator(mode="after")
     def _check(self) -> WeightingParams:
         if self.method == "explicit" and not self.explicit:
-            msg = "weighting.method 'explicit' needs weighting.explicit = {H, E, V, C weights}"
+            msg = (
+                'method "explicit" needs values = { H = ..., E = ..., V = ..., C = ... } '
+                "(explicit= in Python)"
+            )
+            raise ValueError(msg)
+        n = len(FACTOR_NAMES)
+        if len(self.ahp_matrix) != n or any(len(r) != n for r in self.ahp_matrix):
+            msg = "matrix must be 4 × 4 (rows and columns H, E, V, C)"
             raise ValueError(msg)
         return self
 
@@ -131,7 +185,7 @@ class WeightingParams(_Model):
 class IndexParams(_Model):
     """Composite index (:func:`gistool.risk.composite_index`)."""
 
-    method: Literal["geometric", "sum"] = "geometric"
+    method: Literal["geometric", "sum"] = Field("geometric", alias="index_method")
     floor: float = Field(0.01, gt=0, lt=1)
     normalization: Literal["minmax", "zscore", "rank"] = "minmax"
 
@@ -140,7 +194,15 @@ class ClassifyParams(_Model):
     """Five census levels (:func:`gistool.classify.classify`)."""
 
     method: Literal["natural_breaks", "quantiles", "equal_interval", "fixed"] = "natural_breaks"
+    k: Literal[5] = 5
     breaks: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ClassifyParams:
+        if self.method == "fixed" and (self.breaks is None or len(self.breaks) != self.k - 1):
+            msg = 'method "fixed" needs breaks = [b1, b2, b3, b4] (four inner breaks)'
+            raise ValueError(msg)
+        return self
 
 
 class ZoningParams(_Model):
@@ -179,7 +241,7 @@ class AssessParams(_Model):
     (1000.0, 0.6, 0.3)
     """
 
-    grid_size_m: float = Field(500.0, gt=0)
+    grid_size_m: float = Field(500.0, gt=0, le=100_000)
     hazard: HazardParams = HazardParams()
     exposure: ExposureParams = ExposureParams()
     vulnerability: VulnerabilityParams = VulnerabilityParams()

@@ -287,3 +287,98 @@ def test_init_config_writes_template_and_refuses_overwrite(tmp_path: Path) -> No
     res = runner.invoke(cli, ["init-config", str(target), "--overwrite"])
     assert res.exit_code == 0
     assert "[area]" in target.read_text(encoding="utf-8")
+
+
+def test_every_parameter_is_a_key_of_one_table() -> None:
+    """The tables are the gistool.params models: a parameter added there is a key at once."""
+    from gistool.config import IndicatorsSpec, NetworkSpec
+    from gistool.params import AssessParams, CapacityParams, IndexParams
+
+    fields = Config.model_fields
+    assert fields["weights"].annotation is AssessParams.model_fields["weighting"].annotation
+    assert fields["classification"].annotation is (
+        AssessParams.model_fields["classification"].annotation
+    )
+    assert fields["zoning"].annotation is AssessParams.model_fields["zoning"].annotation
+    for name in ("hazard", "exposure", "vulnerability", "four_colour", "sensitivity"):
+        assert IndicatorsSpec.model_fields[name].annotation is (
+            AssessParams.model_fields[name].annotation
+        )
+    net, ind = set(NetworkSpec.model_fields), set(IndicatorsSpec.model_fields)
+    for name in CapacityParams.model_fields:
+        assert (name in net) != (name in ind), name  # in exactly one table
+    assert set(IndexParams.model_fields) <= ind
+    cfg = Config(areas=[{"name": "x", "builtin": "changge"}])
+    assert cfg.assess_params() == AssessParams()
+
+
+def test_capacity_index_weights_classification_keys_reach_assess_params(project: Path) -> None:
+    text = MINIMAL + """
+[indicators]
+index_method = "sum"
+floor = 0.05
+normalization = "rank"
+reference_minutes = 45.0
+quantile = 0.9
+w_mean = 0.5
+w_p95 = 0.25
+w_shelter = 0.25
+shelter_max_distance_m = 3000.0
+[network]
+use_network = false
+kinds = ["fire_station"]
+detour = 1.5
+speed_kmh = 30.0
+snap_max_distance_m = 800.0
+offroad_speed_kmh = 4.0
+slow_factor = 0.25
+[weights]
+matrix = [[1, 3, 3, 3], [0.3333, 1, 1, 1], [0.3333, 1, 1, 1], [0.3333, 1, 1, 1]]
+[classification]
+method = "quantiles"
+k = 5
+"""
+    cfg = load_config(write(project, text))
+    p = cfg.assess_params()
+    assert (p.index.method, p.index.floor, p.index.normalization) == ("sum", 0.05, "rank")
+    c = p.capacity
+    assert (c.reference_minutes, c.quantile, c.w_mean, c.w_p95, c.w_shelter) == (
+        45.0, 0.9, 0.5, 0.25, 0.25)
+    assert c.shelter_max_distance_m == 3000.0
+    assert (c.use_network, c.kinds, c.detour, c.speed_kmh) == (False, ("fire_station",), 1.5,
+                                                               30.0)
+    assert (c.snap_max_distance_m, c.offroad_speed_kmh, c.slow_factor) == (800.0, 4.0, 0.25)
+    assert p.weighting.ahp_matrix[0] == (1.0, 3.0, 3.0, 3.0)
+    assert p.classification.method == "quantiles"
+    # dumps (provenance, cache keys) use the file's keys, and read back
+    net = cfg.section("network")
+    assert net["cut_depth_m"] == 0.3
+    assert "cut_depth" not in net
+    assert set(cfg.section("weights")) == {"method", "matrix", "values"}
+    assert cfg.section("indicators")["index_method"] == "sum"
+    again = parse_config({"area": {"name": "x", "builtin": "changge"},
+                          **{s: cfg.section(s) for s in ("indicators", "network", "weights",
+                                                         "classification")}})
+    assert again.assess_params() == p
+    # the Python names are accepted too (AssessParams keeps its API)
+    from gistool.params import AssessParams
+
+    q = AssessParams.from_any({"capacity": {"cut_depth": 0.4, "slow_depth_m": 0.2},
+                               "index": {"method": "sum"}})
+    assert (q.capacity.cut_depth, q.capacity.slow_depth, q.index.method) == (0.4, 0.2, "sum")
+
+
+def test_parameter_checks_name_the_file_keys(project: Path) -> None:
+    msg = refused(write(project, MINIMAL + "[network]\ncut_depth_m = 0.2\nslow_depth_m = 0.3\n"))
+    assert "'network'" in msg
+    assert "slow_depth_m must not exceed cut_depth_m" in msg
+    msg = refused(write(project, MINIMAL + "[weights]\nmatrix = [[1, 2], [0.5, 1]]\n"))
+    assert "4 × 4" in msg
+    msg = refused(write(project, MINIMAL + '[weights]\nmethod = "explicit"\n'
+                        "values = { H = 0.5, X = 0.5 }\n"))
+    assert "'weights.values.X" in msg
+    msg = refused(write(project, MINIMAL + '[classification]\nmethod = "fixed"\n'
+                        "breaks = [0.5]\n"))
+    assert "four inner breaks" in msg
+    msg = refused(write(project, MINIMAL + "[indicators]\nquantile = 1.5\n"))
+    assert "'indicators.quantile'" in msg

@@ -65,7 +65,7 @@ def test_config_reference_explains_every_key() -> None:
 
     cfg = Config(areas=[{"name": "x", "builtin": "changge"}])
     assert f"| `grid_size_m` | number | `{cfg.units.grid_size_m}` |" in text
-    assert f"| `cut_depth_m` | number | `{cfg.network.cut_depth_m}` |" in text
+    assert f"| `cut_depth_m` | number | `{cfg.network.cut_depth}` |" in text
     assert '| `name` | string | **required** | length ≥ 1 |' in text
 
 

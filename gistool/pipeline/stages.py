@@ -407,8 +407,8 @@ def _reach_layers(
         data, graph=graph, flood_rp=T, thresholds=net.thresholds_min,
         rescue_kinds=net.kinds, isochrone_kinds=net.kinds, n_routes=net.routes,
         critical_top=net.critical_links, max_distance=net.snap_max_distance_m,
-        offroad_speed_kmh=net.offroad_speed_kmh, cut_depth=net.cut_depth_m,
-        slow_depth=net.slow_depth_m, slow_factor=net.slow_factor, targets=targets,
+        offroad_speed_kmh=net.offroad_speed_kmh, cut_depth=net.cut_depth,
+        slow_depth=net.slow_depth, slow_factor=net.slow_factor, targets=targets,
         access=access, scenarios=("flood",), layers=wanted,
     )
     if "flooded_roads" in out:
