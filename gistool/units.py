@@ -45,6 +45,27 @@ def _check_projected(gdf: gpd.GeoDataFrame, layer: str) -> None:
         raise GeometryError(msg)
 
 
+def _clip_to_parts(cells: np.ndarray, shape: shapely.Geometry) -> np.ndarray:
+    """``intersection(cell, shape)`` of each cell, with the one part it meets when only one.
+
+    A multi-part boundary (several counties, islands) is intersected part by
+    part: a cell meeting a single part is clipped by that part alone (the
+    overlay's cost grows with the vertices it is given; the result is the
+    same, the other parts being outside the cell), others by the whole shape.
+    """
+    parts = shapely.get_parts(shape)
+    if parts.size < 2:
+        return shapely.intersection(cells, shape)
+    ci, pi = shapely.STRtree(parts).query(cells, predicate="intersects")
+    one = np.bincount(ci, minlength=cells.size) == 1
+    part = np.full(cells.size, -1, dtype=np.int64)
+    part[ci] = pi
+    out = np.empty(cells.size, dtype=object)
+    out[one] = shapely.intersection(cells[one], parts[part[one]])
+    out[~one] = shapely.intersection(cells[~one], shape)
+    return out
+
+
 def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.GeoDataFrame:
     """Square grid cells clipped to the boundary.
 
@@ -96,7 +117,16 @@ def make_grid_units(boundary: gpd.GeoDataFrame, *, size: float = 500.0) -> gpd.G
     cells = shapely.box(left, top - size, left + size, top)
     shapely.prepare(shape)
     hit = shapely.intersects(shape, cells)
-    clipped = shapely.intersection(cells[hit], shape)
+    cells, left, top = cells[hit], left[hit], top[hit]
+    # cells strictly inside the boundary (most of them) are their own clip: built
+    # directly, as GEOS's intersection returns them (clockwise from the lower-left
+    # corner), instead of an overlay whose cost grows with the boundary's vertices
+    inside = shapely.contains_properly(shape, cells)
+    clipped = np.empty(cells.size, dtype=object)
+    clipped[inside] = shapely.box(
+        left[inside], top[inside] - size, left[inside] + size, top[inside], ccw=False
+    )
+    clipped[~inside] = _clip_to_parts(cells[~inside], shape)
     # keep polygonal parts only (touching cells give lines/points)
     area = shapely.area(clipped)
     keep = area > 0

@@ -60,6 +60,31 @@ def test_grid_refuses_geographic_and_missing_crs():
         make_grid_units(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)]))
 
 
+
+def test_grid_cells_equal_the_plain_intersection_byte_for_byte():
+    # two separate parts (one with a hole), cells inside, on the edge, in the
+    # hole's rim and touching at a corner: every cell is exactly
+    # shapely.intersection(cell, boundary), the same coordinates in the same order
+    import shapely
+
+    a = Polygon(
+        [(0, 0), (2600, 0), (2600, 2100), (0, 2100)],
+        holes=[[(1100, 600), (1400, 600), (1400, 1400), (1100, 1400)]],
+    )
+    b = Polygon([(4000, 300), (5200, 300), (5300, 1700), (4100, 1500)])
+    bd = _gdf([a, b])
+    g = make_grid_units(bd, size=500)
+    shape = shapely.union_all(bd.geometry.to_numpy())
+    x0, y1 = g.attrs["grid_origin"]
+    left = x0 + g["col"].to_numpy() * 500.0
+    top = y1 - g["row"].to_numpy() * 500.0
+    ref = shapely.intersection(shapely.box(left, top - 500, left + 500, top), shape)
+    assert (shapely.to_wkb(g.geometry.to_numpy()) == shapely.to_wkb(ref)).all()
+    assert g["area_km2"].sum() == pytest.approx(shape.area / 1e6)
+    # a whole interior cell and both parts are present
+    assert (g["area_km2"] == 0.25).sum() >= 10
+    assert g.geometry.intersects(b).sum() >= 6
+
 def test_areal_pairs_overlap_areas():
     t = _gdf([box(0, 0, 10, 10), box(10, 0, 20, 10)])
     s = _gdf([box(5, 0, 15, 10)])
