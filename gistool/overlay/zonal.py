@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from gistool.errors import InputError
+from gistool.overlay._plan import BlockPlan, block_plan, unit_weight
 from gistool.overlay._raster import RasterLike, RasterSource, open_raster
 from gistool.overlay.coverage import Coverage, Method, _concat_ranges
 from gistool.overlay.coverage import coverage as build_coverage
@@ -63,26 +64,35 @@ def _scratch_buffer(size: int, dtype: type) -> np.ndarray:
 
 
 class _Accumulator:
-    """Per-unit partial sums combined across raster blocks."""
+    """Per-unit partial results combined across raster blocks.
 
-    def __init__(self, n: int, thresholds: np.ndarray) -> None:
+    ``need_extremes`` is False when neither ``min`` nor ``max`` was asked for:
+    their two passes over the raster are then skipped.
+    """
+
+    def __init__(self, n: int, thresholds: np.ndarray, *, need_extremes: bool = True) -> None:
         self.count = np.zeros(n)
         self.sum = np.zeros(n)
         self.min = np.full(n, np.inf)
         self.max = np.full(n, -np.inf)
         self.ge = np.zeros((thresholds.size, n))
         self.thresholds = thresholds
+        self.need_extremes = need_extremes
         self.n = n
 
     def add(self, units: np.ndarray, count: np.ndarray, total: np.ndarray,
-            vmin: np.ndarray, vmax: np.ndarray, ge: list[np.ndarray]) -> None:
+            ge: list[np.ndarray]) -> None:
+        """Add counts, sums and threshold counts of pieces (``units`` may repeat)."""
         n = self.n
         self.count += np.bincount(units, weights=count, minlength=n)
         self.sum += np.bincount(units, weights=total, minlength=n)
-        np.fmin.at(self.min, units, vmin)
-        np.fmax.at(self.max, units, vmax)
         for k, g in enumerate(ge):
             self.ge[k] += np.bincount(units, weights=g, minlength=n)
+
+    def extremes(self, units: np.ndarray, vmin: np.ndarray, vmax: np.ndarray) -> None:
+        """Fold in per-unit minima and maxima (``units`` distinct; NaN = no valid cell)."""
+        self.min[units] = np.fmin(self.min[units], vmin)
+        self.max[units] = np.fmax(self.max[units], vmax)
 
 
 def _thresholds_for(a: np.ndarray, thresholds: np.ndarray) -> list:
@@ -92,100 +102,108 @@ def _thresholds_for(a: np.ndarray, thresholds: np.ndarray) -> list:
     return [float(t) for t in thresholds]
 
 
-def _reduce_block(
-    src: RasterSource, a: np.ndarray, cov_block: tuple[np.ndarray, ...], acc: _Accumulator
-) -> None:
+def _reduce_block(src: RasterSource, a: np.ndarray, plan: BlockPlan, acc: _Accumulator) -> None:
     """Add one row block (flat array ``a``) of the raster to the accumulator."""
-    s, e, u, c, cu, cw = cov_block
-    n = a.size
-    # reduceat indices must be < n: a run ending at the block's last cell gives
-    # that cell to the partial-cell path (weight 1)
-    tail = e == n
-    if tail.any():
-        tu = np.sort(u[tail])
-        _reduce_cells(src, a, np.full(tu.size, n - 1, dtype=np.int64), tu, np.ones(tu.size), acc)
-        e = np.where(tail, n - 1, e)
-        keep = e > s
-        s, e, u = s[keep], e[keep], u[keep]
-    if s.size:
-        _reduce_runs(src, a, s, e, u, acc, src.grid.width)
-    if c.size:
-        _reduce_cells(src, a, c, cu, cw, acc)
+    if plan.run_unit.size:
+        _reduce_runs(src, a, plan, acc)
+    if plan.cell.size:
+        _reduce_cells(src, a, plan, acc)
 
 
-def _reduce_cells(
-    src: RasterSource, a: np.ndarray, c: np.ndarray, cu: np.ndarray, cw: np.ndarray,
-    acc: _Accumulator,
-) -> None:
-    """Reduce partially covered cells ``c`` (grouped by unit ``cu``, weights ``cw``)."""
-    raw = a[c]
-    v = raw.astype(np.float64)
+def _reduce_cells(src: RasterSource, a: np.ndarray, plan: BlockPlan, acc: _Accumulator) -> None:
+    """Reduce the partially covered cells (grouped by unit, weighted by their fractions)."""
+    seg, units, cw = plan.cell_seg, plan.cell_units, plan.cell_weight
+    raw = a[plan.cell]
     bad = src.invalid(raw)
     if bad.any():
+        v = raw.astype(np.float64)
         v[bad] = np.nan
         wv = np.where(bad, 0.0, cw)
         wsum = wv * np.where(bad, 0.0, v)
     else:
+        v = raw
         wv = cw
-        wsum = wv * v
-    seg = np.flatnonzero(np.concatenate([[True], cu[1:] != cu[:-1]]))
-    units = cu[seg]
+        wsum = wv * raw
     # compare in the raster's dtype, as the run path does (NaN >= t is False)
     ge = [np.add.reduceat(wv * (raw >= t), seg) for t in _thresholds_for(a, acc.thresholds)]
-    acc.add(
-        units, np.add.reduceat(wv, seg), np.add.reduceat(wsum, seg),
-        np.fmin.reduceat(v, seg), np.fmax.reduceat(v, seg), ge,
-    )
+    acc.add(units, np.add.reduceat(wv, seg), np.add.reduceat(wsum, seg), ge)
+    if acc.need_extremes:
+        acc.extremes(units, np.fmin.reduceat(v, seg).astype(np.float64),
+                     np.fmax.reduceat(v, seg).astype(np.float64))
 
 
-def _reduce_runs(
-    src: RasterSource, a: np.ndarray, s: np.ndarray, e: np.ndarray, u: np.ndarray,
-    acc: _Accumulator, width: int,
-) -> None:
-    """Reduce runs of fully covered cells directly on the raster buffer.
+def _count_dtype(width: int) -> type:
+    """Smallest unsigned integer counting a row's cells (runs never cross rows)."""
+    return np.uint16 if width <= np.iinfo(np.uint16).max else np.uint32
 
-    The buffer is walked in chunks of whole rows small enough to stay in the CPU
-    cache (runs never cross rows, so a chunk never splits a run). Counts at or
-    above a threshold are sums of a float32 0/1 buffer (exact below 2**24 cells;
-    integer ``reduceat`` is several times slower, and binary search over the
-    positions of the cells above the threshold was slower too).
+
+def _run_extremes(chunk: np.ndarray, idx: np.ndarray,
+                  sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minimum and maximum of each run of a chunk (segments ``idx``, runs at ``sel``).
+
+    Float rasters are reduced on their bits seen as signed integers: for
+    non-negative floats (sign bit clear) integer order is float order, and
+    numpy's integer ``reduceat`` costs half the float one on short runs. A run
+    whose minimum has the sign bit set holds a negative value (or −0.0, or a
+    negative NaN); if the chunk has one, its runs are reduced as floats.
     """
-    n_runs = s.size
+    if chunk.dtype.kind != "f" or chunk.dtype.itemsize not in (4, 8):
+        return np.minimum.reduceat(chunk, idx)[sel], np.maximum.reduceat(chunk, idx)[sel]
+    bits = chunk.view(np.int32 if chunk.dtype.itemsize == 4 else np.int64)
+    lo = np.minimum.reduceat(bits, idx)[sel]
+    if lo.size and lo.min() < 0:
+        return np.minimum.reduceat(chunk, idx)[sel], np.maximum.reduceat(chunk, idx)[sel]
+    hi = np.maximum.reduceat(bits, idx)[sel]
+    return lo.view(chunk.dtype), hi.view(chunk.dtype)
+
+
+def _reduce_runs(src: RasterSource, a: np.ndarray, plan: BlockPlan, acc: _Accumulator) -> None:
+    """Reduce the runs of fully covered cells directly on the raster buffer.
+
+    Chunk by chunk (whole rows that stay in the CPU cache; runs never cross
+    rows), one ``reduceat`` per statistic over the plan's segments: the sum
+    (float32 pairwise for float32 rasters), min and max when asked for, and
+    per threshold the count of cells ``v ≥ t`` as a sum of a boolean mask
+    (bytes summed in a 16-bit integer: exact, a run holds at most one row).
+    Runs holding nodata or NaN are recomputed from their cells afterwards:
+    NaN and ±inf show in the sum; the nodata value is the run's min or max,
+    or lies strictly between them (then the run is checked cell by cell), or,
+    when min and max are not computed, is counted like a threshold.
+    """
+    s, e, u = plan.run_start, plan.run_end, plan.run_unit
+    n_runs = u.size
     tcmp = _thresholds_for(a, acc.thresholds)
+    extremes = acc.need_extremes
+    nd = src.nodata
+    check_nodata = nd is not None and not np.isnan(nd)
+    count_nodata = check_nodata and not extremes
     rsum = np.empty(n_runs)
-    rmin = np.empty(n_runs)
-    rmax = np.empty(n_runs)
-    rcount = (e - s).astype(np.float64)
+    rmin = np.empty(n_runs) if extremes else None
+    rmax = np.empty(n_runs) if extremes else None
     rge = [np.empty(n_runs) for _ in tcmp]
-    rows = max(1, CHUNK_CELLS // width)
-    step = rows * width
-    bounds = np.searchsorted(s, np.arange(0, a.size + step, step))
+    rnd = np.empty(n_runs) if count_nodata else None
     sum_dtype = a.dtype if a.dtype.kind == "f" else np.float64
-    check_nodata = src.nodata is not None and not np.isnan(src.nodata)
-    for lo_cell, k0, k1 in zip(range(0, a.size, step), bounds[:-1], bounds[1:], strict=False):
-        if k1 == k0:
-            continue
-        # one extra cell lets a run end at the chunk's last cell (reduceat wants idx < len)
-        chunk = a[lo_cell : min(a.size, lo_cell + step + 1)]
-        idx = np.empty(2 * (k1 - k0), dtype=np.intp)
-        idx[0::2] = s[k0:k1] - lo_cell
-        idx[1::2] = e[k0:k1] - lo_cell
-        if idx[-1] == chunk.size:  # only at the very end of the block (handled by caller)
-            idx = idx[:-1]
-        rsum[k0:k1] = np.add.reduceat(chunk, idx, dtype=sum_dtype)[0::2]
-        rmin[k0:k1] = np.minimum.reduceat(chunk, idx)[0::2]
-        rmax[k0:k1] = np.maximum.reduceat(chunk, idx)[0::2]
-        if tcmp:
-            buf = _scratch_buffer(chunk.size, np.float32)
+    cdtype = _count_dtype(src.grid.width)
+    for ch in plan.chunks:
+        chunk = a[ch.lo : ch.hi]
+        idx, sel, k0, k1 = ch.idx, ch.sel, ch.k0, ch.k1
+        rsum[k0:k1] = np.add.reduceat(chunk, idx, dtype=sum_dtype)[sel]
+        if extremes:
+            rmin[k0:k1], rmax[k0:k1] = _run_extremes(chunk, idx, sel)
+        if tcmp or count_nodata:
+            mask = _scratch_buffer(chunk.size, np.bool_)
+            flags = mask.view(np.uint8)
             for k, t in enumerate(tcmp):
-                np.greater_equal(chunk, t, out=buf, casting="unsafe")
-                rge[k][k0:k1] = np.add.reduceat(buf, idx)[0::2]
-    # runs holding nodata or NaN are recomputed from their cells: NaN shows in the
-    # sum; the nodata value is the run's min or max, or lies strictly between them
-    # (then the run is checked cell by cell)
-    bad = np.isnan(rsum)
-    if check_nodata:
-        nd = src.nodata
+                np.greater_equal(chunk, t, out=mask)
+                rge[k][k0:k1] = np.add.reduceat(flags, idx, dtype=cdtype)[sel]
+            if count_nodata:
+                np.equal(chunk, nd, out=mask)
+                rnd[k0:k1] = np.add.reduceat(flags, idx, dtype=cdtype)[sel]
+    rcount = plan.run_length.copy()
+    bad = ~np.isfinite(rsum)
+    if count_nodata:
+        bad |= rnd > 0
+    elif check_nodata:
         bad |= (rmin == nd) | (rmax == nd)
         maybe = ~bad & (rmin < nd) & (rmax > nd)
         if maybe.any():
@@ -202,12 +220,17 @@ def _reduce_runs(
         vv = np.where(valid, v, 0).astype(np.float64)
         rcount[bad] = np.add.reduceat(valid.astype(np.float64), seg)
         rsum[bad] = np.add.reduceat(vv, seg)
-        vnan = np.where(valid, v, np.nan).astype(np.float64)
-        rmin[bad] = np.fmin.reduceat(vnan, seg)
-        rmax[bad] = np.fmax.reduceat(vnan, seg)
+        if extremes:
+            vnan = np.where(valid, v, np.nan).astype(np.float64)
+            rmin[bad] = np.fmin.reduceat(vnan, seg)
+            rmax[bad] = np.fmax.reduceat(vnan, seg)
         for k, t in enumerate(tcmp):
             rge[k][bad] = np.add.reduceat((valid & (v >= t)).astype(np.float64), seg)
-    acc.add(u, rcount, rsum, rmin, rmax, rge)
+    acc.add(u, rcount, rsum, rge)
+    if extremes:
+        order, starts = plan.run_order, plan.run_seg
+        acc.extremes(plan.run_units, np.fmin.reduceat(rmin[order], starts),
+                     np.fmax.reduceat(rmax[order], starts))
 
 
 def _check_inputs(units: gpd.GeoDataFrame | gpd.GeoSeries, src: RasterSource) -> None:
@@ -270,14 +293,16 @@ def _zonal_layers(
         {float(t) for t in thresholds}
         | {x for pair in classes for x in pair if np.isfinite(x)}
     )
-    accs = [_Accumulator(len(index), np.asarray(edges, dtype=np.float64)) for index, _ in targets]
+    extremes = "min" in stats or "max" in stats
+    accs = [_Accumulator(len(index), np.asarray(edges, dtype=np.float64), need_extremes=extremes)
+            for index, _ in targets]
     for row0, row1 in src.row_blocks(block_cells):
-        blocks = [cov.block(row0, row1) for _, cov in targets]
-        if all(b[0].size == 0 and b[3].size == 0 for b in blocks):
+        plans = [block_plan(cov, row0, row1, CHUNK_CELLS) for _, cov in targets]
+        if all(plan.empty for plan in plans):
             continue
         a = src.read_rows(row0, row1).reshape(-1)
-        for block, acc in zip(blocks, accs, strict=True):
-            _reduce_block(src, a, block, acc)
+        for plan, acc in zip(plans, accs, strict=True):
+            _reduce_block(src, a, plan, acc)
     return [
         _result(index, cov, acc, stats, thresholds, classes, edges)
         for (index, cov), acc in zip(targets, accs, strict=True)
@@ -295,7 +320,7 @@ def _result(
         def per_count(x: np.ndarray) -> np.ndarray:
             return np.where(count > 0, x / safe, np.nan)
 
-        weight = cov.unit_weight()
+        weight = unit_weight(cov)
         values = {
             "count": count,
             "sum": acc.sum,
