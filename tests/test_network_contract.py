@@ -36,27 +36,29 @@ def test_path_is_one_chain_with_exact_offsets():
     assert c.pendant.tolist() == [False, False, False, False, True]
     fwd = np.array([1.0, 2.0, 4.0, 8.0])
     bwd = np.array([10.0, 20.0, 40.0, 80.0])
-    w = c.weights(fwd, bwd)
+    offset, w = c.core_arcs(fwd, bwd)
     # rays of node 1: from 0 (1 min) and from 3 (40 + 20 min); node 2: 0 → 2 = 3, 3 → 2 = 40
-    rays = {x: sorted(zip(c.core[c.anchor[x]].tolist(), w.offset[x].tolist(), strict=True))
+    rays = {x: sorted(zip(c.core[c.anchor[x]].tolist(), offset[x].tolist(), strict=True))
             for x in (1, 2)}
     assert rays == {1: [(0, 1.0), (3, 60.0)], 2: [(0, 3.0), (3, 40.0)]}
     # the pendant node 4 hangs from 3: 8 min on both rays
     assert c.core[c.anchor[4]].tolist() == [3, 3]
-    assert w.offset[4].tolist() == [8.0, 8.0]
+    assert offset[4].tolist() == [8.0, 8.0]
     # core arcs: 0 → 3 = 1 + 2 + 4, 3 → 0 = 40 + 20 + 10
-    mat = {(int(c.core[r]), int(c.core[w.indices[i]])): float(w.data[i])
-           for r in range(c.n_core) for i in range(w.indptr[r], w.indptr[r + 1])}
-    assert mat == {(0, 3): 7.0, (3, 0): 70.0}
+    assert _core_arcs(c, w) == {(0, 3): 7.0, (3, 0): 70.0}
+
+
+def _core_arcs(c, w):
+    tail, head = c.arc_tail[c.arc_group], c.arc_head[c.arc_group]
+    return {(int(c.core[a]), int(c.core[b])): float(x)
+            for a, b, x in zip(tail, head, w, strict=True) if np.isfinite(x)}
 
 
 def test_missing_arc_in_chain_blocks_that_direction_only():
     c = contract(np.array([0, 1, 2]), np.array([1, 2, 3]), 4, np.array([0, 3]))
-    w = c.weights(np.array([1.0, np.inf, 1.0]), np.array([1.0, 1.0, 1.0]))
-    mat = {(int(c.core[r]), int(c.core[w.indices[i]])): float(w.data[i])
-           for r in range(c.n_core) for i in range(w.indptr[r], w.indptr[r + 1])}
-    assert mat == {(3, 0): 3.0}
-    assert np.isinf(w.offset[2]).sum() == 1  # 0 → 2 crosses the missing arc, 3 → 2 does not
+    offset, w = c.core_arcs(np.array([1.0, np.inf, 1.0]), np.array([1.0, 1.0, 1.0]))
+    assert _core_arcs(c, w) == {(3, 0): 3.0}
+    assert np.isinf(offset[2]).sum() == 1  # 0 → 2 crosses the missing arc, 3 → 2 does not
 
 
 def test_pure_cycles_self_loops_parallel_edges_isolated_edges():
@@ -68,9 +70,9 @@ def test_pure_cycles_self_loops_parallel_edges_isolated_edges():
     assert {0, 4, 5}.issubset(set(c.core.tolist()))
     assert c.interior[[1, 2, 3, 6]].all()
     assert c.pendant[[7, 8]].sum() == 1
-    w = c.weights(np.arange(1.0, 9.0), np.arange(1.0, 9.0) * 10)
+    offset, _ = c.core_arcs(np.arange(1.0, 9.0), np.arange(1.0, 9.0) * 10)
     # 0 → 1 → 2 = 1 + 2, 0 → 3 → 2 = 40 + 30
-    assert sorted(w.offset[2].tolist()) == [3.0, 70.0]
+    assert sorted(offset[2].tolist()) == [3.0, 70.0]
 
 
 def test_contraction_cached_and_shared_with_derived_graphs():
@@ -196,7 +198,57 @@ def test_random_chain_graphs_are_really_contracted():
     roads = _chain_roads(5, 12, 6, 5, 0.2, 2, 4)
     g = build_road_graph(roads)
     c = contraction(g)
+    assert c.hierarchy.levels
     assert c.interior.sum() > 10
     assert c.pendant.sum() > 0
     assert c.n_core < g.n_nodes / 2
     assert (g.edge_uv[0] == g.edge_uv[1]).any()  # the self-loop is there
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 40),
+    density=st.floats(0.02, 0.5),
+    missing=st.floats(0, 0.5),
+    n_pinned=st.integers(1, 4),
+    max_degree=st.integers(1, 6),
+)
+def test_hierarchy_times_equal_dijkstra(seed, n, density, missing, n_pinned, max_degree):
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import dijkstra
+
+    from gistool.network.hierarchy import build_hierarchy, lex_order
+
+    rng = np.random.default_rng(seed)
+    a, b = np.nonzero(np.triu(rng.random((n, n)) < density, 1))
+    tail, head = np.concatenate([a, b]), np.concatenate([b, a])
+    order = lex_order(tail, head, n)
+    np.testing.assert_array_equal(order, np.lexsort((head, tail)))
+    tail, head = tail[order], head[order]
+    w = rng.uniform(0, 10, len(tail))
+    w[rng.random(len(tail)) < missing] = np.inf  # one-way or cut arcs
+    w[rng.random(len(tail)) < 0.1] = 0.0
+    pinned = np.zeros(n, bool)
+    sources = rng.choice(n, min(n_pinned, n), replace=False)
+    pinned[sources] = True
+    hier = build_hierarchy(tail, head, n, pinned, max_degree=max_degree)
+    hw = hier.weights(w)
+    top = csr_array((hw.data, hw.indices, hw.indptr), shape=(hier.n_top, hier.n_top))
+    d_top, _, s_top = dijkstra(top, indices=hier.to_top[sources], min_only=True,
+                               return_predecessors=True)
+    dist, src = hier.expand(hw, d_top, s_top)
+    ok = np.isfinite(w)
+    full = csr_array((np.where(w[ok] == 0, 1e-300, w[ok]), (tail[ok], head[ok])),
+                     shape=(n, n))  # an explicit tiny weight for zero arcs
+    ref = dijkstra(full, indices=sources, min_only=True)
+    np.testing.assert_allclose(dist, ref, rtol=0, atol=1e-9)
+    # the source reported for a node reaches it in that time
+    fin = np.isfinite(dist)
+    base_src = hier.top_base[src[fin]]
+    each = dijkstra(full, indices=sources)
+    row = {int(s_): i for i, s_ in enumerate(sources)}
+    np.testing.assert_allclose(
+        each[[row[int(x)] for x in base_src], np.flatnonzero(fin)], dist[fin], rtol=0, atol=1e-9)
+    if n > 10 and max_degree >= 3 and density < 0.2:
+        assert hier.levels  # something was contracted

@@ -37,6 +37,7 @@ import numpy as np
 from scipy.sparse import csr_array
 
 from gistool.network.graph import RoadGraph
+from gistool.network.hierarchy import Hierarchy, HierarchyWeights, build_hierarchy, lex_order
 
 __all__ = ["Contraction", "CoreWeights", "contract", "contraction"]
 
@@ -50,17 +51,16 @@ class CoreWeights:
 
     Attributes
     ----------
-    indptr, indices, data
-        CSR rows of the core graph (``n_core`` rows; parallel arcs reduced to
-        the fastest, missing arcs dropped).
+    levels
+        The core arcs (parallel arcs reduced to the fastest) taken up the
+        :class:`~gistool.network.hierarchy.Hierarchy`: the top level's CSR and
+        the in-arc weights of every removed node.
     offset
         ``(n_nodes, 2)`` minutes of each node's two rays from their anchors
         (0 for core nodes).
     """
 
-    indptr: np.ndarray
-    indices: np.ndarray
-    data: np.ndarray
+    levels: HierarchyWeights
     offset: np.ndarray
 
 
@@ -94,6 +94,9 @@ class Contraction:
         edge), the edge of the last (or only) step and its direction.
     arc_group
         Start of each run of parallel arcs (same tail and head) in the sorted list.
+    hierarchy
+        Shortcut levels over the core arcs (:mod:`gistool.network.hierarchy`);
+        the Dijkstra runs on its top level.
     """
 
     n_nodes: int
@@ -111,6 +114,7 @@ class Contraction:
     arc_edge: np.ndarray
     arc_forward: np.ndarray
     arc_group: np.ndarray
+    hierarchy: Hierarchy
 
     @property
     def n_core(self) -> int:
@@ -118,12 +122,21 @@ class Contraction:
         return len(self.core)
 
     def weights(self, fwd: np.ndarray, bwd: np.ndarray) -> CoreWeights:
-        """Core CSR and ray offsets for per-edge minutes ``u → v`` and ``v → u``.
+        """Ray offsets and the core's levels for per-edge minutes ``u → v`` and ``v → u``.
 
         ``fwd``/``bwd`` are :attr:`RoadGraph.edge_minutes` (``inf`` for a
-        missing arc). A ray's offset is the sum of its arc times, computed by
-        pointer jumping; a chain's core arc is the offset of the ray that
-        reaches its last interior node plus the last arc.
+        missing arc).
+        """
+        offset, w = self.core_arcs(fwd, bwd)
+        return CoreWeights(levels=self.hierarchy.weights(w), offset=offset)
+
+    def core_arcs(self, fwd: np.ndarray, bwd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ray offsets ``(n_nodes, 2)`` and the minutes of the core arcs.
+
+        The core arcs are ``arc_tail[arc_group] → arc_head[arc_group]`` (``inf``
+        where missing). A ray's offset is the sum of its arc times, by pointer
+        jumping; a chain's core arc is the offset of the ray that reaches its
+        last interior node plus the last arc.
         """
         fwd = np.asarray(fwd, dtype=float)
         bwd = np.asarray(bwd, dtype=float)
@@ -139,12 +152,7 @@ class Contraction:
         w = np.where(self.arc_slot >= 0, off[self.arc_slot] + last, last)
         if len(w):
             w = np.minimum.reduceat(w, self.arc_group)
-        tail = self.arc_tail[self.arc_group]
-        head = self.arc_head[self.arc_group]
-        ok = np.isfinite(w) & (tail != head)
-        indptr = np.zeros(self.n_core + 1, dtype=np.int64)
-        np.cumsum(np.bincount(tail[ok], minlength=self.n_core), out=indptr[1:])
-        return CoreWeights(indptr=indptr, indices=head[ok], data=w[ok], offset=offset)
+        return offset, w
 
     def expand(
         self, core_values: np.ndarray, offset: np.ndarray
@@ -246,8 +254,8 @@ def contract(
     >>> c = contract(np.array([0, 1, 2, 0, 3, 4]), np.array([1, 2, 0, 3, 4, 2]), 5)
     >>> c.core.tolist(), c.interior.tolist()
     ([0, 2], [False, True, False, True, True])
-    >>> w = c.weights(np.array([1.0, 2, 3, 1, 1, 1]), np.array([1.0, 2, 3, 1, 1, 1]))
-    >>> w.offset[3].tolist(), w.offset[4].tolist()
+    >>> offset, _ = c.core_arcs(np.array([1.0, 2, 3, 1, 1, 1]), np.array([1.0, 2, 3, 1, 1, 1]))
+    >>> offset[3].tolist(), offset[4].tolist()
     ([1.0, 2.0], [2.0, 1.0])
     """
     eu = np.asarray(eu, dtype=np.int64)
@@ -360,10 +368,12 @@ def _decompose(
         forward.append(eu[ek[out]] == ii[out])
     tail = np.concatenate(tails)
     head = np.concatenate(heads)
-    order = np.lexsort((head, tail))
-    tail, head = tail[order], head[order]
-    group = np.flatnonzero(np.r_[True, (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])]) \
-        if len(tail) else np.zeros(0, np.int64)
+    key = tail * np.int64(max(len(core), 1)) + head
+    order = lex_order(tail, head, max(len(core), 1))
+    order = order[tail[order] != head[order]]  # a chain from a node back to itself never helps
+    tail, head, key = tail[order], head[order], key[order]
+    group = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) \
+        else np.zeros(0, np.int64)
     result = Contraction(
         n_nodes=n,
         core=core,
@@ -380,6 +390,7 @@ def _decompose(
         arc_edge=np.concatenate(edges)[order],
         arc_forward=np.concatenate(forward)[order],
         arc_group=group,
+        hierarchy=build_hierarchy(tail[group], head[group], len(core), pin[core]),
     )
     return result, np.zeros(0, np.int64)
 
@@ -388,25 +399,31 @@ def _empty(n: int) -> Contraction:
     z = np.zeros(0, np.int64)
     return Contraction(n, z, np.full(n, -1, np.int64), np.zeros((n, 2), np.int64),
                        np.zeros(n, bool), np.zeros(n, bool), z, np.zeros(0, bool), (),
-                       z, z, z, z, np.zeros(0, bool), z)
+                       z, z, z, z, np.zeros(0, bool), z,
+                       build_hierarchy(z, z, 0, np.zeros(0, bool)))
 
 
-def core_csr(weights: CoreWeights, extra: tuple[np.ndarray, ...] | None = None) -> csr_array:
-    """The core graph as a CSR matrix, with optional extra rows appended.
+def core_csr(
+    contraction: Contraction, weights: CoreWeights, extra: tuple[np.ndarray, ...] | None = None
+) -> csr_array:
+    """The top level of the core as a CSR matrix, with optional extra rows appended.
 
-    ``extra`` is ``(counts, heads, data)`` for rows after the core rows (e.g.
-    virtual source nodes, which have no in-arcs).
+    ``extra`` is ``(counts, heads, data)`` for rows after the top rows (e.g.
+    virtual source nodes, which have no in-arcs), heads given as full-graph
+    node ids of pinned nodes.
     """
-    n_core = len(weights.indptr) - 1
+    top = weights.levels
+    n_top = contraction.hierarchy.n_top
     if extra is None:
-        indptr, indices, data = weights.indptr, weights.indices, weights.data
-        size = n_core
+        indptr, indices, data = top.indptr, top.indices, top.data
+        size = n_top
     else:
         counts, heads, data_x = extra
-        indptr = np.concatenate([weights.indptr, weights.indptr[-1] + np.cumsum(counts)])
-        indices = np.concatenate([weights.indices, heads])
-        data = np.concatenate([weights.data, data_x])
-        size = n_core + len(counts)
+        heads = contraction.hierarchy.to_top[contraction.position[heads]]
+        indptr = np.concatenate([top.indptr, top.indptr[-1] + np.cumsum(counts)])
+        indices = np.concatenate([top.indices, heads])
+        data = np.concatenate([top.data, data_x])
+        size = n_top + len(counts)
     return csr_array(
         (data, indices.astype(np.int32), indptr.astype(np.int32)), shape=(size, size)
     )

@@ -289,7 +289,8 @@ class CoreSolver:
     weights
         Core arcs and ray offsets under this scenario's arc minutes.
     matrix
-        Core CSR with one virtual node per source appended (row ``n_core + j``).
+        CSR of the core's top level (:mod:`gistool.network.hierarchy`) with one
+        virtual node per source appended (row ``n_top + j``).
     """
 
     graph: RoadGraph
@@ -306,16 +307,19 @@ class CoreSolver:
 
         k = len(self.sources)
         n_core = self.contraction.n_core
+        hier = self.contraction.hierarchy
         members = np.arange(k) if members is None else np.asarray(members, dtype=np.int64)
         members = members[self.sources.snapped[members]]
         if len(members) == 0 or n_core == 0:
             return np.full(n_core, np.inf), np.full(n_core, -1, np.int64), members
+        n_top = hier.n_top
         dist, _, src = dijkstra(
-            self.matrix, directed=True, indices=n_core + members, min_only=True,
+            self.matrix, directed=True, indices=n_top + members, min_only=True,
             return_predecessors=True,
         )
-        src = np.where(src >= 0, src - n_core, -1).astype(np.int64)
-        return dist[:n_core], src[:n_core], members
+        src = np.where(src >= 0, src - n_top, -1).astype(np.int64)
+        dist, src = hier.expand(self.weights.levels, dist[:n_top], src[:n_top])
+        return dist, src, members
 
     def node_times(self, members: np.ndarray | None = None) -> NodeTimes:
         """:func:`node_times` of every node, expanded from the core (``pred`` empty)."""
@@ -400,5 +404,5 @@ def core_solver(graph: RoadGraph, sources: SnapResult) -> CoreSolver:
     fwd, bwd = graph.edge_minutes
     w = c.weights(fwd, bwd)
     counts, heads, data, _ = virtual_arcs(graph, sources)
-    matrix = core_csr(w, (counts, c.position[heads], data))
+    matrix = core_csr(c, w, (counts, heads, data))
     return CoreSolver(graph=graph, sources=sources, contraction=c, weights=w, matrix=matrix)
