@@ -17,6 +17,7 @@ import shapely
 from gistool.maps.fonts import font_properties
 from gistool.maps.layout import MapPage
 from gistool.maps.notes import wrap_text
+from gistool.maps.paths import add_lines, polygon_paths
 
 __all__ = [
     "add_legends",
@@ -85,8 +86,8 @@ def draw_boundaries(
     if townships is not None and len(townships):
         # each shared edge once (drawn twice, the dashes of the two copies would mesh)
         edges = shapely.line_merge(shapely.union_all(townships.boundary.to_numpy()))
-        gpd.GeoSeries([edges], crs=townships.crs).plot(
-            ax=ax, color="#555555", linewidth=0.6, linestyle=(0, (4, 2)), zorder=20)
+        add_lines(ax, [edges], color="#555555", linewidth=0.6, linestyle=(0, (4, 2)), zorder=20,
+                  merge=False)  # the dashes restart on every edge
         if names and name_column in townships.columns:
             geoms = townships.geometry.to_numpy()
             cent = shapely.centroid(geoms)
@@ -106,21 +107,7 @@ def draw_boundaries(
                             fontproperties=font_properties(size), color="#222222", zorder=40,
                             clip_on=True)
     if boundary is not None and len(boundary):
-        boundary.boundary.plot(ax=ax, color="black", linewidth=1.4, zorder=21)
-
-
-def polygon_path(geom: Any) -> Any:
-    """A matplotlib :class:`~matplotlib.path.Path` of a (multi)polygon, holes included."""
-    from matplotlib.path import Path
-
-    parts = []
-    for poly in shapely.get_parts(geom):
-        for ring in [poly.exterior, *poly.interiors]:
-            xy = np.asarray(ring.coords)
-            codes = np.full(len(xy), Path.LINETO, dtype=Path.code_type)
-            codes[0], codes[-1] = Path.MOVETO, Path.CLOSEPOLY
-            parts.append(Path(xy, codes))
-    return Path.make_compound_path(*parts)
+        add_lines(ax, boundary.geometry, color="black", linewidth=1.4, zorder=21)
 
 
 def clip_to(ax: Any, boundary: gpd.GeoDataFrame | None) -> None:
@@ -132,7 +119,8 @@ def clip_to(ax: Any, boundary: gpd.GeoDataFrame | None) -> None:
     geom = shapely.union_all(boundary.geometry.to_numpy())
     if geom.is_empty or shapely.get_type_id(geom) not in (3, 6):
         return
-    clip = PathPatch(polygon_path(geom), transform=ax.transData, facecolor="none",
+    [path] = polygon_paths([geom])  # one feature: one path
+    clip = PathPatch(path, transform=ax.transData, facecolor="none",
                      edgecolor="none")
     for artist in [*ax.collections, *ax.images, *ax.lines]:
         artist.set_clip_path(clip)

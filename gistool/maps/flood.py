@@ -17,6 +17,7 @@ from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
 from gistool.maps.layers import draw_roads
+from gistool.maps.paths import add_lines
 from gistool.maps.raster import draw_depth
 
 if TYPE_CHECKING:
@@ -141,7 +142,8 @@ def flood_scenario_map(
                                               ("cut", _CUT, "中断路段", 1.1)):
                 m = status == st
                 if m.any():
-                    affected[m].plot(ax=ax, color=colour, linewidth=width * mp.size, zorder=25)
+                    add_lines(ax, affected.geometry.to_numpy()[m], color=colour,
+                              linewidth=width * mp.size, zorder=25)
                 impact.append((elements.line(colour, width=width * mp.size),
                                f"{label}（{int(m.sum())}段）"))
             impact.reverse()

@@ -15,6 +15,7 @@ from gistool.maps import elements
 from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
+from gistool.maps.paths import add_polygons
 
 if TYPE_CHECKING:
     from gistool.maps.figure import MapFigure
@@ -98,7 +99,7 @@ def four_colour_map(
         mp = start_page(inputs, page)
         ax = mp.maps[0]
         if inputs.townships is not None:
-            inputs.townships.plot(ax=ax, color="#f4f4f0", edgecolor="none", zorder=1)
+            add_polygons(ax, inputs.townships.geometry, color="#f4f4f0", zorder=1, merge=False)
         items = []
         for g in reversed(list(RISK_GRADES)):  # 低 first, 重大 on top
             m = grade == g

@@ -16,6 +16,7 @@ from gistool.maps.compose import finish_page, start_page
 from gistool.maps.flood import flood_depth_path
 from gistool.maps.fonts import map_style
 from gistool.maps.layers import draw_rivers
+from gistool.maps.paths import add_polygons
 from gistool.maps.raster import draw_depth
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ def hazard_overview_map(
                 m = sus == k
                 colour = SUSCEPTIBILITY_COLOURS[k]
                 if m.any():
-                    zones[m].plot(ax=ax, color=colour, alpha=0.55, edgecolor=colour,
-                                  linewidth=0.6, zorder=3)
+                    add_polygons(ax, zones.geometry.to_numpy()[m], color=colour, alpha=0.55,
+                                 edgecolor=colour, linewidth=0.6, zorder=3, merge=False)
                     items.append((elements.patch(colour, alpha=0.55, edge=colour), zh))
             legends.append(("地质灾害易发区", items))
         if path is not None:

@@ -9,6 +9,7 @@ import numpy as np
 
 from gistool.labels import FACILITY_KINDS
 from gistool.maps import elements
+from gistool.maps.paths import add_lines
 
 __all__ = ["FACILITY_SYMBOLS", "draw_facilities", "draw_rivers", "draw_roads"]
 
@@ -35,7 +36,10 @@ FACILITY_SYMBOLS: dict[str, tuple[str, str]] = {
 
 
 def draw_roads(ax: Any, roads: gpd.GeoDataFrame | None, scale: float = 1.0) -> list:
-    """Roads drawn thin to thick (village → expressway); returns legend items of major classes."""
+    """Roads drawn thin to thick (village → expressway); returns legend items of major classes.
+
+    Each class is one compound path (:func:`gistool.maps.paths.add_lines`).
+    """
     from gistool.labels import ROAD_CLASSES
 
     if roads is None or not len(roads):
@@ -48,12 +52,14 @@ def draw_roads(ax: Any, roads: gpd.GeoDataFrame | None, scale: float = 1.0) -> l
         if not m.any():
             continue
         width, colour = _ROAD_STYLE[c]
-        roads[m].plot(ax=ax, color=colour, linewidth=width * scale, zorder=8)
+        add_lines(ax, roads.geometry.to_numpy()[m], color=colour, linewidth=width * scale,
+                  zorder=8)
         if c in ("expressway", "national", "provincial", "county"):
             items.append((elements.line(colour, width=width * scale), ROAD_CLASSES[c][0]))
     other = ~np.isin(cls, list(_ROAD_STYLE))
     if other.any():
-        roads[other].plot(ax=ax, color="#bbbbbb", linewidth=0.3 * scale, zorder=8)
+        add_lines(ax, roads.geometry.to_numpy()[other], color="#bbbbbb", linewidth=0.3 * scale,
+                  zorder=8)
     items.reverse()
     return items
 
@@ -62,7 +68,7 @@ def draw_rivers(page: Any, ax: Any, rivers: gpd.GeoDataFrame | None, *, names: b
     """Rivers as blue lines, named at 40 % of their length; returns the legend item."""
     if rivers is None or not len(rivers):
         return []
-    rivers.plot(ax=ax, color="#2b8cbe", linewidth=1.1 * page.size, zorder=12)
+    add_lines(ax, rivers.geometry, color="#2b8cbe", linewidth=1.1 * page.size, zorder=12)
     if names and "name" in rivers.columns:
         import shapely
 

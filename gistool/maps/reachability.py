@@ -8,19 +8,22 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from gistool.errors import InputError
 from gistool.labels import FACILITY_KINDS
 from gistool.maps import elements
 from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
+from gistool.maps.dissolve import union_polygons
 from gistool.maps.fonts import font_properties, map_style
 from gistool.maps.layers import draw_facilities
+from gistool.maps.paths import add_polygons
 
 if TYPE_CHECKING:
     from gistool.maps.figure import MapFigure
 
-__all__ = ["minute_colours", "reachability_map", "split_scenarios"]
+__all__ = ["minute_colours", "reachability_map", "reached_km2", "split_scenarios"]
 
 
 def minute_colours(n: int) -> list[str]:
@@ -44,13 +47,48 @@ def split_scenarios(
 
 
 def _by_minutes(iso: gpd.GeoDataFrame, kinds: Sequence[str] | None) -> gpd.GeoDataFrame:
-    """One polygon per threshold: the union over the selected facility kinds."""
+    """One polygon per threshold: the union over the selected facility kinds, sorted by minutes.
+
+    The union is :func:`gistool.maps.dissolve.union_polygons` (the same
+    geometry as a dissolve, faster on isochrones sharing their holes).
+    """
     if kinds is not None and "kind" in iso.columns:
         iso = iso[iso["kind"].astype(str).isin(list(kinds)).to_numpy()]
-    if not len(iso):
-        return iso[["minutes", "geometry"]]
-    out = iso[["minutes", "geometry"]].dissolve(by="minutes", as_index=False)
-    return out.sort_values("minutes", ignore_index=True)
+    minutes = iso["minutes"].astype(float).to_numpy()
+    geoms = iso.geometry.to_numpy()
+    levels = np.unique(minutes)
+    return gpd.GeoDataFrame(
+        {"minutes": levels},
+        geometry=[union_polygons(geoms[minutes == m]) for m in levels],
+        crs=iso.crs,
+    )
+
+
+def reached_km2(iso: gpd.GeoDataFrame, minutes: float, clip: Any = None) -> float:
+    r"""Area (km²) reached within ``minutes``: the union of those isochrones, inside ``clip``.
+
+    .. math:: A = \left|\left(\bigcup_k I_{k,t}\right) \cap B\right| / 10^6
+
+    over the isochrones :math:`I_{k,t}` of every facility kind :math:`k` at
+    threshold :math:`t` = ``minutes`` and the county :math:`B` (``clip``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> iso = gpd.GeoDataFrame({"minutes": [30.0, 30.0, 5.0]}, crs="EPSG:4547",
+    ...     geometry=[box(0, 0, 2000, 1000), box(1000, 0, 3000, 1000), box(0, 0, 9e3, 9e3)])
+    >>> reached_km2(iso, 30.0)  # 2 + 2 km² overlapping by 1 km²
+    3.0
+    >>> reached_km2(iso, 30.0, clip=box(0, 0, 1500, 1000))
+    1.5
+    """
+    geoms = iso.geometry.to_numpy()[iso["minutes"].astype(float).to_numpy() == float(minutes)]
+    if not len(geoms):
+        return 0.0
+    reached = union_polygons(geoms)
+    if clip is not None:
+        reached = shapely.intersection(reached, clip)
+    return float(shapely.area(reached) / 1e6)
 
 
 def reachability_map(
@@ -130,18 +168,14 @@ def reachability_map(
     with map_style():
         mp = start_page(inputs, page, n_maps=len(panels), arrangement=arrangement)
         fac_items: list = []
+        clip = None if inputs.boundary is None else inputs.boundary.geometry.union_all()
         for ax, (label, iso) in zip(mp.maps, panels, strict=True):
-            if inputs.boundary is not None:
-                clip = inputs.boundary.geometry.union_all()
-                iso = iso.set_geometry(iso.geometry.intersection(clip))
-            for m, geom in sorted(zip(iso["minutes"], iso.geometry, strict=True),
-                                  key=lambda t: -float(t[0])):
-                gpd.GeoSeries([geom], crs=inputs.crs).plot(
-                    ax=ax, color=colours[float(m)], edgecolor="none", zorder=5)
+            # longest first; clipped to the county when the page is finished
+            for m, geom in zip(iso["minutes"][::-1], iso.geometry[::-1], strict=True):
+                add_polygons(ax, [geom], color=colours[float(m)], zorder=5)
             fac_items = draw_facilities(mp, ax, inputs.layers["facilities"],
                                         tuple(kinds) if kinds else tuple(FACILITY_KINDS))
-            longest = iso[iso["minutes"].astype(float) == thresholds[-1]]
-            reach_km2 = float(longest.geometry.area.sum() / 1e6) if len(longest) else 0.0
+            reach_km2 = reached_km2(iso, thresholds[-1], clip)
             ax.set_title(f"{label}：{thresholds[-1]:g} 分钟可达 {reach_km2:.0f} km²",
                          fontproperties=font_properties(mp.fontsize("subtitle")), pad=4)
         bands = []

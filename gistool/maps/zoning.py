@@ -15,6 +15,7 @@ from gistool.maps import elements
 from gistool.maps._prepare import prepare, require_columns
 from gistool.maps.compose import finish_page, start_page
 from gistool.maps.fonts import map_style
+from gistool.maps.paths import add_lines, add_polygons
 
 if TYPE_CHECKING:
     from gistool.maps.figure import MapFigure
@@ -148,13 +149,13 @@ def risk_zoning_map(
         for lvl, (zh, _, colour) in RISK_LEVELS.items():
             m = levels == lvl
             if m.any():
-                units[m].plot(ax=ax, color=colour, edgecolor=edge, linewidth=0.25 * mp.size,
-                              zorder=5)
+                add_polygons(ax, units.geometry.to_numpy()[m], color=colour, edgecolor=edge,
+                             linewidth=0.25 * mp.size, zorder=5, merge=False)  # as before
             label = f"{zh}（{int(m.sum())}个，{area_km2[m].sum():.1f} km²）"
             items.append((elements.patch(colour), label))
         if inputs.layers["villages"] is not None:
-            inputs.layers["villages"].boundary.plot(ax=ax, color="#7f7f7f", linewidth=0.15,
-                                                    zorder=10)
+            add_lines(ax, inputs.layers["villages"].geometry, color="#7f7f7f", linewidth=0.15,
+                      zorder=10, merge=False)  # shared borders: two strokes, as before
         village_items = []
         if inputs.layers["villages"] is not None:
             village_items.append((elements.line("#7f7f7f", width=0.4), "村（社区）界"))
