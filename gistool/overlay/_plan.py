@@ -176,3 +176,67 @@ def _chunk(s: np.ndarray, e: np.ndarray, lo: int, hi: int, k0: int, k1: int) -> 
     if idx[-1] == hi - lo:
         idx = idx[:-1]
     return Chunk(lo=lo, hi=hi, k0=k0, k1=k1, idx=idx.astype(np.intp), sel=sel)
+
+
+def covered_tiles(cov: Coverage, row0: int, row1: int, chunk_cells: int,
+                  tile: tuple[int, int]) -> np.ndarray:
+    """Which storage tiles of rows ``row0 … row1 − 1`` hold a cell of the coverage (cached).
+
+    Parameters
+    ----------
+    cov
+        The coverage.
+    row0, row1
+        The row block.
+    chunk_cells
+        As for :func:`block_plan`.
+    tile
+        The raster's tile (block) shape ``(rows, cols)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one row per tile row meeting the block (the first is the one
+        holding ``row0``), one column per tile column.
+    """
+
+    def build() -> np.ndarray:
+        plan = block_plan(cov, row0, row1, chunk_cells)
+        width = cov.grid.width
+        th, tw = tile
+        first = row0 // th
+        need = np.zeros(((row1 - 1) // th - first + 1, -(-width // tw) + 1), dtype=np.int64)
+        s, e = plan.run_start, plan.run_end
+        tr = (row0 + s // width) // th - first
+        np.add.at(need, (tr, (s % width) // tw), 1)
+        np.add.at(need, (tr, ((e - 1) % width) // tw + 1), -1)
+        out = np.cumsum(need, axis=1)[:, :-1] > 0
+        c = plan.cell
+        out[(row0 + c // width) // th - first, (c % width) // tw] = True
+        out.flags.writeable = False
+        return out
+
+    return _cached(cov, ("tiles", row0, row1, chunk_cells, tuple(tile)), build)
+
+
+def tile_windows(need: np.ndarray, row0: int, row1: int, width: int,
+                 tile: tuple[int, int]) -> list[tuple[int, int, int, int]] | None:
+    """Windows ``(r0, r1, c0, c1)`` (block-local rows) reading the tiles marked in ``need``.
+
+    Consecutive tiles of one tile row are read as one window; ``None`` means
+    every tile is needed (one read of the whole block).
+    """
+    if need.all():
+        return None
+    th, tw = tile
+    first = row0 // th
+    windows = []
+    for i, row in enumerate(need):
+        if not row.any():
+            continue
+        r0 = max(row0, (first + i) * th) - row0
+        r1 = min(row1, (first + i + 1) * th) - row0
+        edges = np.diff(np.concatenate([[0], row.astype(np.int8), [0]]))
+        for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+            windows.append((r0, r1, int(a) * tw, min(width, int(b) * tw)))
+    return windows

@@ -61,6 +61,26 @@ class RasterSource:
             return self._dataset.read(self._band, window=window, out=out)
         return self._dataset.read(self._band, window=window)
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the band is an array already in memory."""
+        return self._array is not None
+
+    @property
+    def tile_shape(self) -> tuple[int, int] | None:
+        """Storage tile (block) shape ``(rows, cols)`` of a file band; ``None`` in memory."""
+        if self._dataset is None:
+            return None
+        rows, cols = self._dataset.block_shapes[self._band - 1]
+        return int(rows), int(cols)
+
+    def read_into(self, row0: int, col0: int, out: np.ndarray) -> None:
+        """Read the window of ``out``'s shape at ``(row0, col0)`` of a file band into ``out``."""
+        from rasterio.windows import Window
+
+        height, width = out.shape
+        self._dataset.read(self._band, window=Window(col0, row0, width, height), out=out)
+
     def read_window(self, row0: int, col0: int, height: int, width: int) -> np.ndarray:
         """A rectangular window of the band."""
         if self._array is not None:
@@ -142,3 +162,44 @@ def _from_dataset(ds: Any, band: int, name: str) -> RasterSource:
         raise InputError(msg)
     grid = RasterGrid(ds.transform, ds.width, ds.height, ds.crs)
     return RasterSource(grid, ds.nodatavals[band - 1], name, dataset=ds, band=band)
+
+
+class BlockReader:
+    """Reads row blocks of file bands into one reused buffer, only the windows asked for.
+
+    A fresh buffer of a whole block costs page faults on every read (~15 % of
+    decoding a 46 MB band); this one is kept for the reader's lifetime (one
+    zonal call over several rasters). Cells outside the windows read are
+    zero, never left over from an earlier raster: the reductions pass over
+    them between runs and must not meet overflowing or invalid values there.
+    """
+
+    def __init__(self) -> None:
+        self._buf: np.ndarray | None = None
+        self._windows: object = None
+
+    def read(
+        self, src: RasterSource, row0: int, row1: int,
+        windows: list[tuple[int, int, int, int]] | None,
+    ) -> np.ndarray:
+        """Rows ``row0 … row1 − 1`` of ``src`` (2-D); ``windows`` (block-local
+        ``(r0, r1, c0, c1)``) limit what is read from a file, ``None`` reads all."""
+        if src.in_memory:
+            return src.read_rows(row0, row1)
+        shape = (row1 - row0, src.grid.width)
+        buf = self._buf
+        if buf is None or buf.dtype != src.dtype or buf.size < shape[0] * shape[1]:
+            buf = self._buf = np.zeros(shape[0] * shape[1], dtype=src.dtype)
+            self._windows = None if windows is not None else "all"
+        block = buf[: shape[0] * shape[1]].reshape(shape)
+        if windows is None:
+            self._windows = "all"
+            return src.read_rows(row0, row1, out=block)
+        key = (row0, row1, shape[1], src.dtype.str, tuple(windows))
+        if self._windows != key:
+            if self._windows is not None:  # stale values outside the new windows
+                block.fill(0)
+            self._windows = key
+        for r0, r1, c0, c1 in windows:
+            src.read_into(row0 + r0, c0, block[r0:r1, c0:c1])
+        return block
