@@ -54,11 +54,12 @@ def _explode(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _compound(coords: np.ndarray, index: np.ndarray, feature: np.ndarray,
-              max_vertices: int) -> list[Any]:
+              max_vertices: int, *, closed: bool = False) -> list[Any]:
     """Paths of ``coords`` split into parts by ``index``, in chunks of whole features.
 
     ``index`` numbers the part (line or ring) of every vertex, ascending;
-    ``feature`` numbers the input feature of every part.
+    ``feature`` numbers the input feature of every part. ``closed`` ends every
+    part with ``CLOSEPOLY`` (rings, as geopandas draws them).
     """
     from matplotlib.path import Path
 
@@ -67,6 +68,8 @@ def _compound(coords: np.ndarray, index: np.ndarray, feature: np.ndarray,
     codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
     starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
     codes[starts] = Path.MOVETO
+    if closed:
+        codes[np.r_[starts[1:] - 1, len(coords) - 1]] = Path.CLOSEPOLY
     # a chunk starts at the first feature starting in each block of max_vertices vertices
     feat_of_vertex = feature[index]
     feat_starts = np.flatnonzero(np.r_[True, feat_of_vertex[1:] != feat_of_vertex[:-1]])
@@ -109,12 +112,12 @@ def polygon_paths(geoms: Any, *, merge: bool = True,
                   max_vertices: int = MAX_VERTICES) -> list[Any]:
     """Compound paths of (multi)polygons whose non-zero fill is their union.
 
-    Every ring is one subpath (``MOVETO`` then ``LINETO``s back to its first
-    vertex); after :func:`shapely.normalize` shells run clockwise and holes
+    Every ring is one subpath (``MOVETO``, ``LINETO``s, ``CLOSEPOLY``); after
+    :func:`shapely.normalize` shells run clockwise and holes
     counter-clockwise, so a hole stays empty unless another polygon of the
-    layer covers it. Other geometries are ignored. With
-    ``merge=False`` every polygon (part) is a path of its own, as geopandas
-    draws it (each filled and outlined in turn).
+    layer covers it. Other geometries are ignored. With ``merge=False``
+    every feature is a path of its own, as geopandas draws it (each filled
+    and outlined in turn).
 
     Examples
     --------
@@ -122,8 +125,8 @@ def polygon_paths(geoms: Any, *, merge: bool = True,
     >>> # shell counter-clockwise and hole clockwise: both are turned
     >>> ring = Polygon(box(0, 0, 4, 4).exterior, [box(1, 1, 2, 2, ccw=False).exterior])
     >>> [p] = polygon_paths([ring, box(5, 0, 6, 1)])
-    >>> p.codes.tolist()  # 1 = MOVETO, 2 = LINETO: shell, hole, second polygon
-    [1, 2, 2, 2, 2, 1, 2, 2, 2, 2, 1, 2, 2, 2, 2]
+    >>> p.codes.tolist()  # MOVETO 1, LINETO 2, CLOSEPOLY 79: shell, hole, second polygon
+    [1, 2, 2, 2, 79, 1, 2, 2, 2, 79, 1, 2, 2, 2, 79]
     >>> [bool(shapely.is_ccw(shapely.linearrings(p.vertices[i:i + 5]))) for i in (0, 5, 10)]
     [False, True, False]
     """
@@ -132,9 +135,7 @@ def polygon_paths(geoms: Any, *, merge: bool = True,
     parts, feature = parts[poly], feature[poly]
     rings, part = shapely.get_rings(parts, return_index=True)
     coords, index = shapely.get_coordinates(rings, return_index=True)
-    if not merge:
-        return _compound(coords, index, part, 1)
-    return _compound(coords, index, feature[part], max_vertices)
+    return _compound(coords, index, feature[part], max_vertices if merge else 1, closed=True)
 
 
 def _add(ax: Any, paths: list[Any], zorder: float, **style: Any) -> Any:
