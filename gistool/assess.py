@@ -400,16 +400,23 @@ def _nested_positions(
     unless, for every outer unit, the area of its inner units inside it equals
     its own area within 0.1 % — then sums over inner units are exact.
     """
-    from gistool.units import areal_pairs
+    import shapely
 
     if inner_key not in inner.columns or outer_key not in outer.columns:
         return None
     pos = _group_positions(inner[inner_key].to_numpy(), outer[outer_key])
     if (pos < 0).any():
         return None
-    i, j, a = areal_pairs(outer, inner)
-    same = pos[j] == i
-    inside = np.bincount(i[same], weights=a[same], minlength=len(outer))
+    # area of each inner unit inside its own outer unit (one overlay per inner
+    # unit, none for those lying within it), not every intersecting pair
+    og = outer.geometry.to_numpy()
+    ig = inner.geometry.to_numpy()
+    mine = og[pos]
+    shapely.prepare(og)
+    a = shapely.area(ig)
+    cut = ~shapely.contains(mine, ig)
+    a[cut] = shapely.area(shapely.intersection(mine[cut], ig[cut]))
+    inside = np.bincount(pos, weights=a, minlength=len(outer))
     area = outer.geometry.area.to_numpy()
     if np.any(np.abs(inside - area) > 1e-3 * np.maximum(area, 1.0)):
         return None

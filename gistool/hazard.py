@@ -178,6 +178,53 @@ def _grid_geometry(grid: gpd.GeoDataFrame) -> tuple[float, float, float] | None:
     return size, x0, y1
 
 
+def _block_counts_at_or_above(
+    array: np.ndarray,
+    edges: np.ndarray,
+    *,
+    k: int,
+    offset: tuple[int, int],
+    shape: tuple[int, int],
+    rows: np.ndarray,
+    nodata: float | None,
+) -> np.ndarray:
+    """Raster cells ``≥`` each edge in every ``k × k`` block of a grid: ``(K, nrow, ncol)``.
+
+    Block ``(r, c)`` spans raster rows ``io + r·k …`` and columns ``jo + c·k …``
+    (``offset = (io, jo)``, possibly negative); cells off the raster, NaN and
+    (when given) ``nodata`` count as below every edge. One grid row of blocks
+    is counted at a time (a strip of ``k`` raster rows), only for ``rows``: no
+    full-raster temporary, so memory and time stay linear in the raster.
+    """
+    io, jo = offset
+    nrow, ncol = shape
+    height, width = array.shape
+    out = np.zeros((edges.size, nrow, ncol), dtype=np.int64)
+    c0, c1 = max(jo, 0), min(width, jo + ncol * k)  # raster columns inside the grid
+    if c1 <= c0:
+        return out
+    strip = np.zeros((k, ncol * k), dtype=np.bool_)
+    blocks = strip.view(np.int8).reshape(k, ncol, k)
+    inner = np.int16 if k < np.iinfo(np.int16).max else np.int64
+    valid = None
+    for r in rows.tolist():
+        r0, r1 = max(io + r * k, 0), min(height, io + (r + 1) * k)
+        if r1 <= r0:
+            continue
+        v = array[r0:r1, c0:c1]
+        part = strip[r0 - io - r * k : r1 - io - r * k, c0 - jo : c1 - jo]
+        if part.shape != strip.shape:
+            strip[:] = False  # the strip's cells off the raster stay dry
+        if nodata is not None:
+            valid = v != nodata
+        for e, edge in enumerate(edges):
+            np.greater_equal(v, edge, out=part)  # NaN compares False: dry
+            if valid is not None:
+                part &= valid
+            out[e, r] = blocks.sum(axis=2, dtype=inner).sum(axis=0, dtype=np.int64)
+    return out
+
+
 def grid_class_fractions(
     grid: gpd.GeoDataFrame,
     raster: Any,
@@ -189,9 +236,10 @@ def grid_class_fractions(
     When every grid cell is an exact block of ``k × k`` raster cells (cell
     size a multiple of the resolution, origins on common lines), a whole cell
     needs no coverage computation: ``frac_c = n_c · a_cell / area(cell)`` with
-    ``n_c`` the count of raster cells of class c in the block (one reshape-sum
-    per class over the whole raster). Cells clipped by the boundary go through
-    :func:`flood_class_fractions` (exact coverage). Results equal
+    ``n_c`` the count of raster cells of class c in the block (block sums over
+    one strip of ``k`` raster rows at a time, no full-raster temporary).
+    Cells clipped by the boundary go through :func:`flood_class_fractions`
+    (exact coverage). Results equal
     :func:`flood_class_fractions` on all cells; when the raster does not nest,
     that function is used for every cell.
 
@@ -232,29 +280,21 @@ def grid_class_fractions(
     edges = np.asarray([float(b) for b in breaks])
     rows = grid["row"].to_numpy(np.int64)
     cols = grid["col"].to_numpy(np.int64)
-    nrow, ncol = int(rows.max()) + 1, int(cols.max()) + 1
-    # class of every raster cell: 0 dry / nodata, 1 … K
-    v = np.asarray(array)
-    cls = np.zeros(v.shape, dtype=np.int8)
-    for e in edges:  # K comparisons beat a searchsorted over millions of cells
-        cls += v >= e  # NaN compares False → dry
-    if nodata is not None and np.isfinite(nodata) and nodata >= edges[0]:
-        cls[v == nodata] = 0
-    # the raster cut/padded to the grid's extent (outside the raster = dry)
-    pad = np.zeros((nrow * k, ncol * k), dtype=np.int8)
-    r0, c0 = max(io, 0), max(jo, 0)  # first raster row/col inside the grid extent
-    r1 = min(array.shape[0], io + nrow * k)
-    c1 = min(array.shape[1], jo + ncol * k)
-    if r1 > r0 and c1 > c0:
-        pad[r0 - io : r1 - io, c0 - jo : c1 - jo] = cls[r0:r1, c0:c1]
-    blocks = pad.reshape(nrow, k, ncol, k)
+    nodata = nodata if nodata is not None and np.isfinite(nodata) and nodata >= edges[0] else None
+    blocks = _block_counts_at_or_above(
+        np.asarray(array),
+        edges,
+        k=k,
+        offset=(io, jo),
+        shape=(int(rows.max()) + 1, int(cols.max()) + 1),
+        rows=np.unique(rows),
+        nodata=nodata,
+    )
     area = _unit_area_m2(grid)
     cell_area = res * res
     out = {}
     # cells at or above each edge, per block; class c = ge[c−1] − ge[c]
-    ge = [
-        (blocks >= c).sum(axis=(1, 3), dtype=np.int64)[rows, cols] for c in range(1, len(edges) + 1)
-    ]
+    ge = [blocks[c, rows, cols] for c in range(len(edges))]
     ge.append(np.zeros(len(grid), dtype=np.int64))
     for c in range(1, len(edges) + 1):
         counts = ge[c - 1] - ge[c]

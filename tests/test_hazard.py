@@ -181,6 +181,36 @@ def test_grid_block_fractions_equal_exact_coverage(tmp_path, west, north):
     assert fast["frac_wet"].max() > 0.5
 
 
+def test_grid_block_fractions_by_hand_with_nan_and_a_high_nodata():
+    from gistool.hazard import grid_class_fractions
+    from gistool.overlay import RasterGrid
+    from gistool.units import make_grid_units
+
+    # 4 × 4 cells of 250 m, so each 500 m grid cell is a 2 × 2 block; nodata 9999
+    # lies above every class edge and must count as dry, like NaN
+    nd = 9999.0
+    depth = np.array(
+        [
+            [0.2, 0.6, nd, 3.0],
+            [np.nan, 1.5, 0.0, 0.1],
+            [2.5, 2.5, 0.15, 0.49],
+            [0.5, 1.0, nd, nd],
+        ],
+        dtype="float32",
+    )
+    rgrid = RasterGrid(Affine(250.0, 0.0, 0.0, 0.0, -250.0, 1000.0), 4, 4, CRS)
+    grid = make_grid_units(gpd.GeoDataFrame(geometry=[box(0, 0, 1000, 1000)], crs=CRS))
+    f = grid_class_fractions(grid, (depth, rgrid, nd))
+    assert grid["cell_id"].tolist() == ["r00c00", "r00c01", "r01c00", "r01c01"]
+    # r0c0: 0.2 → c1, 0.6 → c2, NaN dry, 1.5 → c3; r0c1: nodata, 3.0 → c4, two dry;
+    # r1c0: 2.5, 2.5 → c4, 0.5 → c2, 1.0 → c3; r1c1: 0.15, 0.49 → c1, two nodata
+    assert f["frac_c1"].tolist() == [0.25, 0.0, 0.0, 0.5]
+    assert f["frac_c2"].tolist() == [0.25, 0.0, 0.25, 0.0]
+    assert f["frac_c3"].tolist() == [0.25, 0.0, 0.25, 0.0]
+    assert f["frac_c4"].tolist() == [0.0, 0.25, 0.5, 0.0]
+    assert f["frac_wet"].tolist() == [0.75, 0.25, 1.0, 0.5]
+
+
 def test_grid_densities_use_the_nominal_cell_area():
     from gistool.hazard import density_area_km2
     from gistool.units import make_grid_units
