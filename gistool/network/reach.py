@@ -202,17 +202,22 @@ def travel_times(
         points = points.copy()
         points[not_point] = shapely.point_on_surface(points[not_point])
 
-    # one long table, built column by column (no per-group frames)
+    # one long table, built column by column (no per-group frames); text columns
+    # are gathered from their few distinct values instead of converted row by row
     k = len(groups)
+    n_t = len(targets)
     names = list(groups)
     fac_ids_x = np.append(fac_ids, None)  # position -1 → None
     fac_names_x = np.append(fac_names, None)
+    rows = np.tile(np.arange(n_t), k)
     minutes = np.concatenate([normal[g][0] for g in names])
     src = np.concatenate([normal[g][1] for g in names])
-    cols: dict[str, object] = {c: np.tile(v, k) for c, v in base.items()}
-    cols["kind"] = np.repeat(np.array(names, dtype=object), len(targets))
-    cols["facility_id"] = fac_ids_x[src]
-    cols["facility_name"] = fac_names_x[src]
+    cols: dict[str, object] = {
+        c: (_gather(v, rows) if v.dtype == object else np.tile(v, k)) for c, v in base.items()
+    }
+    cols["kind"] = _gather(np.array(names, dtype=object), np.repeat(np.arange(k), n_t))
+    cols["facility_id"] = _gather(fac_ids_x, src)
+    cols["facility_name"] = _gather(fac_names_x, src)
     if flood is None:
         cols["minutes"] = minutes
         cols["reachable"] = np.isfinite(minutes)
@@ -221,8 +226,8 @@ def travel_times(
     else:
         fmin = np.concatenate([flood[g][0] for g in names])
         fsrc = np.concatenate([flood[g][1] for g in names])
-        cols["facility_id_flood"] = fac_ids_x[fsrc]
-        cols["facility_name_flood"] = fac_names_x[fsrc]
+        cols["facility_id_flood"] = _gather(fac_ids_x, fsrc)
+        cols["facility_name_flood"] = _gather(fac_names_x, fsrc)
         cols["minutes_normal"] = minutes
         cols["minutes_flood"] = fmin
         with np.errstate(invalid="ignore"):
@@ -236,6 +241,28 @@ def travel_times(
     cols["snapped"] = np.tile(t_snap.snapped, k)
     cols["snap_distance_m"] = np.tile(t_snap.distance_m, k)
     return gpd.GeoDataFrame(cols, geometry=np.tile(points, k), crs=graph.crs)
+
+
+def _gather(values: np.ndarray, codes: np.ndarray) -> object:
+    """``values[codes]`` as the column pandas would build from it, without per-row conversion.
+
+    pandas infers a column's dtype from its elements (e.g. ``str`` when all
+    are strings or missing); the elements of ``values[codes]`` are exactly the
+    used values, so inferring on those and taking from the result gives the
+    same column. Object columns (mixed, numbers) are gathered as before.
+    ``codes`` of -1 pick the last value.
+    """
+    values = np.asarray(values, dtype=object)
+    codes = np.where(codes < 0, len(values) - 1, codes)
+    if len(codes) == 0:
+        return values[codes]
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values)))
+    small = pd.Series(values[used])
+    if small.dtype == object:
+        return values[codes]
+    remap = np.zeros(len(values), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return small.array.take(remap[codes])
 
 
 def _tname(t: float) -> str:

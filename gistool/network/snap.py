@@ -145,15 +145,16 @@ class _EdgeIndex:
         A segment at distance ``d`` has its midpoint within ``d + spacing / 2``, so
         the midpoints within ``d_m + spacing / 2`` of the point (``d_m``: the
         nearest midpoint) hold the answer; point–segment distances are computed
-        in numpy for the ``k`` nearest midpoints, and again from a ball query
-        where ``k`` did not cover that radius. Ties go to the lowest segment.
+        in numpy for the ``k`` nearest midpoints (8, then 32 and 128 for the points
+        where fewer did not cover that radius), and from a ball query where
+        even 128 did not. Ties go to the lowest segment.
         """
         xy = shapely.get_coordinates(points)
         n = len(xy)
         best = np.zeros(n, dtype=np.int64)
         out = [np.zeros(n) for _ in range(4)]
         todo = np.arange(n)
-        for k in (16, 128):  # the k nearest midpoints; rarely, more
+        for k in (8, 32, 128):  # the k nearest midpoints; rarely, more
             k = int(min(k, len(self.seg_len)))
             dm, seg = self.kd.query(xy[todo], k=k)
             dm, seg = dm.reshape(len(todo), k), seg.reshape(len(todo), k)
