@@ -221,16 +221,22 @@ def _html(
     """``map.html`` (:mod:`gistool.webmap`) and ``report.html`` (:mod:`gistool.report`)."""
     if "html" not in formats:
         return
-    from gistool.report import write_report
-    from gistool.webmap import write_webmap
+    from gistool._atomic import atomic_write_text
+    from gistool.report import report_html
+    from gistool.report.fonts import embed_font
+    from gistool.webmap import webmap_html
 
     # the web map also shows the flood-cut and slowed roads (`flood_edges`)
     layers = {k: v for k, v in network_layers.items() if k in (*GPKG_LAYERS, "flood_edges")}
-    write_webmap(result, stage / "map.html", data=data, network=layers)
+    map_page = webmap_html(result, data=data, network=layers, embed_font=False)
     maps_dir = stage / "maps"
-    write_report(
-        result, stage / "report.html", data=data,
+    report_page = report_html(
+        result, data=data,
         maps_dir=maps_dir if maps_dir.exists() else None,
         tables=dict(tables), network=layers, provenance=provenance,
-        date=config.maps.date,
+        date=config.maps.date, embed_font=False,
     )
+    # one CJK font subset (the union of both pages' characters) instead of one per page
+    map_page, report_page = embed_font([map_page, report_page])
+    atomic_write_text(stage / "map.html", map_page)
+    atomic_write_text(stage / "report.html", report_page)

@@ -79,7 +79,9 @@ def report_html(
     embed_font: bool = True,
 ) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
-    from gistool.report.fonts import FONT_STACK, font_face_css
+    from gistool.report.fonts import FONT_STACK
+    from gistool.report.fonts import embed_font as embed
+    from gistool.report.html import table_html
     from gistool.tables import enterprise_list, ranking_table, summary_table
 
     area = getattr(data, "name", None) or ""
@@ -162,15 +164,11 @@ def report_html(
         "notes": notes,
         "synthetic": bool(getattr(data, "synthetic", ())) if data is not None else False,
         "font_stack": FONT_STACK,
-        "font_face": "",
+        "render_table": table_html,
     }
-    env = _environment()
-    page = env.get_template("report.html.j2").render(**ctx)
-    if embed_font:
-        # the subset covers exactly the characters of the rendered page
-        ctx["font_face"] = font_face_css(page)
-        page = env.get_template("report.html.j2").render(**ctx)
-    return page
+    page = _environment().get_template("report.html.j2").render(**ctx)
+    # the subset covers exactly the characters of the rendered page
+    return embed([page])[0] if embed_font else page
 
 
 def write_report(

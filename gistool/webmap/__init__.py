@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "collect_layers": "gistool.webmap.build",
     "LAYER_LABELS": "gistool.webmap.build",
     "write_webmap": "gistool.webmap.write",
+    "webmap_html": "gistool.webmap.write",
     "standalone_html": "gistool.webmap.write",
     "external_references": "gistool.webmap.write",
 }

@@ -156,13 +156,14 @@ ISO_MIN_AREA_M2 = 50_000.0
 
 
 def _polygon_source(gdf: gpd.GeoDataFrame, tol: float, cols: dict[str, list[str]],
-                    min_area: float = 0.0) -> Any:
+                    min_area: float = 0.0, *, preserve_topology: bool = True) -> Any:
     from bokeh.models import ColumnDataSource
 
     geoms = gdf.geometry.to_numpy()
     if min_area > 0:
         geoms = drop_small(geoms, min_area)
-    xs, ys = polygon_coords(simplify(geoms, tol), min_area=min_area)
+    xs, ys = polygon_coords(simplify(geoms, tol, preserve_topology=preserve_topology),
+                            min_area=min_area)
     return ColumnDataSource({"xs": xs, "ys": ys, **cols})
 
 
@@ -363,7 +364,9 @@ def webmap(
                 "area_km2": _num(sub["area_km2"], 2) if "area_km2" in sub else [""] * len(sub),
                 "fill": [colour_of.get(x, "#cccccc") for x in mins],
             }
-            src = _polygon_source(sub, max(tol, ISO_SIMPLIFY_M), cols, ISO_MIN_AREA_M2)
+            # plain Douglas–Peucker: 7x faster on these large raster-traced rings
+            src = _polygon_source(sub, max(tol, ISO_SIMPLIFY_M), cols, ISO_MIN_AREA_M2,
+                                  preserve_topology=False)
             r = p.multi_polygons("xs", "ys", source=src, fill_color="fill", fill_alpha=0.25,
                                  line_color="fill", line_width=1.0,
                                  line_dash="solid" if s == "normal" else "dashed")
