@@ -182,6 +182,16 @@ class _EdgeIndex:
         return self.seg_line[best], dist, along, x, y
 
 
+def _default_candidates(graph: RoadGraph) -> np.ndarray:
+    """Ids of the :func:`accessible_edges`, cached on the graph's shared meta."""
+    hit = graph.meta.get("_snap_candidates")
+    if hit is not None and hit[0] is graph.edges:
+        return hit[1]
+    candidates = np.flatnonzero(accessible_edges(graph))
+    graph.meta["_snap_candidates"] = (graph.edges, candidates)
+    return candidates
+
+
 def _index(graph: RoadGraph, candidates: np.ndarray, *, cache: bool) -> _EdgeIndex:
     """Index of the candidate edges; the default one is cached on the graph's shared meta."""
     if cache:
@@ -240,8 +250,10 @@ def snap_points(
     0.6
     """
     geoms = as_points(points, graph, what)
-    mask = accessible_edges(graph) if edges is None else np.asarray(edges, dtype=bool)
-    candidates = np.flatnonzero(mask)
+    if edges is None:
+        candidates = _default_candidates(graph)
+    else:
+        candidates = np.flatnonzero(np.asarray(edges, dtype=bool))
     if len(candidates) == 0:
         msg = "the road graph has no edge that points may join (all elevated or expressway)"
         raise NetworkError(msg)

@@ -371,10 +371,13 @@ class CoreSolver:
         if len(dist_c) == 0:
             dist_c, src_c = np.full(1, np.inf), np.full(1, -1, np.int64)
         vals = dist_c[index.idx] + index.const
-        j = np.argmin(vals, axis=0)
-        cols = np.arange(vals.shape[1])
-        best = vals[j, cols]
-        src = src_c[index.idx[j, cols]]
+        best = vals[0].copy()
+        pick = index.idx[0].copy()
+        for r in range(1, len(vals)):  # the first of equal candidates wins, as in target_times
+            better = vals[r] < best
+            best[better] = vals[r][better]
+            pick[better] = index.idx[r][better]
+        src = src_c[pick]
         if len(index.pair_target):
             use = np.zeros(len(self.sources), dtype=bool)
             use[members] = True
