@@ -15,11 +15,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -31,8 +29,6 @@ if TYPE_CHECKING:
 
 #: First characters that make a spreadsheet treat text as a formula.
 FORMULA_PREFIXES: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
-_FIXED_ZIP_TIME: Final[tuple[int, ...]] = (2000, 1, 1, 0, 0, 0)
-_FIXED_DOC_TIME: Final[str] = "2000-01-01T00:00:00Z"
 _MAX_WIDTH: Final[int] = 60
 
 
@@ -162,68 +158,71 @@ def _sheet_title(name: str) -> str:
 
 
 def _column_width(values: list[Any]) -> int:
-    """Widest display width of a column's cell values (text: CJK counts 2)."""
-    widest = 0
-    for v in values:
-        if isinstance(v, str):
-            w = len(v) if v.isascii() else display_width(v)
-        elif v is None:
-            continue
-        else:
-            w = len(str(v))
-        widest = max(widest, w)
+    """Widest display width of a column's cell values (text: CJK counts 2).
+
+    Only the longest distinct texts are measured: a text of ``n`` characters
+    is between ``n`` and ``2n`` wide, so shorter ones cannot be the widest.
+
+    Examples
+    --------
+    >>> _column_width(["长葛市", "abcdefg", None, 12.5])
+    7
+    """
+    texts = {v for v in values if isinstance(v, str)}
+    others = (len(str(v)) for v in values if v is not None and not isinstance(v, str))
+    widest = max(others, default=0)
+    for v in sorted(texts, key=len, reverse=True):
+        if 2 * len(v) <= widest:
+            break
+        widest = max(widest, len(v) if v.isascii() else display_width(v))
     return widest
 
 
+def _xlsx_column(values: Any) -> tuple[Any, int]:
+    """The :class:`~gistool.io._xlsx.Column` of a pandas column, and its widest cell.
+
+    Float, integer and boolean columns and columns of text are converted a
+    whole column at a time; others cell by cell through :func:`_cell_value`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from gistool.io._xlsx import Column, classify
+
+    n = len(values)
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) and dtype == np.bool_:
+        a = values.to_numpy()
+        widest = 5 if (~a).any() else 4 if n else 0  # len("False"), len("True")
+        return Column(["b"] * n, np.where(a, "1", "0").tolist()), widest
+    if pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
+        texts = list(map(str, values.to_numpy().tolist()))
+        return Column(["n"] * n, texts), max(map(len, texts), default=0)
+    if pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
+        a = values.to_numpy(dtype=np.float64)
+        if np.isfinite(a).all():
+            texts = list(map(repr, a.tolist()))
+            return Column(["n"] * n, texts), max(map(len, texts), default=0)
+    elif n and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        raw = values.to_numpy(dtype=object)
+        missing = pd.isna(raw)
+        texts = ["" if m else v for v, m in zip(raw.tolist(), missing.tolist(), strict=True)]
+        kinds = ["s" if t else "" for t in texts]  # "" is an empty cell, as openpyxl wrote it
+        return Column(kinds, texts), _column_width([t for t, k in zip(texts, kinds,
+                                                                      strict=True) if k])
+    cells = [_cell_value(v) for v in values.to_numpy(dtype=object)]
+    return classify(cells), _column_width(cells)
+
+
 def _xlsx_bytes(table: pd.DataFrame, sheet: str) -> bytes:
-    """Workbook bytes, written in openpyxl's streaming (write-only) mode."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """Workbook bytes (:mod:`gistool.io._xlsx`): bold frozen header, fitted widths."""
+    from gistool.io._xlsx import workbook_bytes
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_sheet_title(sheet))
-    columns = [[_cell_value(v) for v in table[c].to_numpy(dtype=object)] for c in table.columns]
     headers = [str(c) for c in table.columns]
-    for j, (head, values) in enumerate(zip(headers, columns, strict=True), start=1):
-        width = max(display_width(head), _column_width(values))
-        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, _MAX_WIDTH)
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-
-    def text_cell(value: str, font: Font | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # never a formula, whatever the first character
-        if font is not None:
-            cell.font = font
-        return cell
-
-    ws.append([text_cell(h, bold) for h in headers])
-    for row in zip(*columns, strict=True):
-        ws.append([text_cell(v) if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
-                   for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _deterministic_zip(buf.getvalue())
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite an OOXML zip with fixed entry times and document timestamps."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(
-        out, "w", compression=zipfile.ZIP_DEFLATED
-    ) as zout:
-        for info in zin.infolist():
-            content = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + _FIXED_DOC_TIME.encode() + rb"\g<2>",
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            zout.writestr(entry, content)
-    return out.getvalue()
+    columns = []
+    widths = []
+    for j, head in enumerate(headers):
+        col, widest = _xlsx_column(table.iloc[:, j])
+        columns.append(col)
+        widths.append(min(max(display_width(head), widest) + 2, _MAX_WIDTH))
+    return workbook_bytes(headers, columns, sheet=_sheet_title(sheet), widths=widths)
