@@ -123,9 +123,10 @@ def _reduce_cells(src: RasterSource, a: np.ndarray, plan: BlockPlan, acc: _Accum
     else:
         v = raw
         wv = cw
-        wsum = wv * raw
+        wsum = wv * raw.astype(np.float64)
     # compare in the raster's dtype, as the run path does (NaN >= t is False)
-    ge = [np.add.reduceat(wv * (raw >= t), seg) for t in _thresholds_for(a, acc.thresholds)]
+    ge = [np.add.reduceat(np.where(raw >= t, wv, 0.0), seg)
+          for t in _thresholds_for(a, acc.thresholds)]
     acc.add(units, np.add.reduceat(wv, seg), np.add.reduceat(wsum, seg), ge)
     if acc.need_extremes:
         acc.extremes(units, np.fmin.reduceat(v, seg).astype(np.float64),
