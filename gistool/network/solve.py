@@ -371,12 +371,11 @@ class CoreSolver:
         if len(dist_c) == 0:
             dist_c, src_c = np.full(1, np.inf), np.full(1, -1, np.int64)
         vals = dist_c[index.idx] + index.const
-        best = vals[0].copy()
-        pick = index.idx[0].copy()
+        best, pick = vals[0], index.idx[0]
         for r in range(1, len(vals)):  # the first of equal candidates wins, as in target_times
             better = vals[r] < best
-            best[better] = vals[r][better]
-            pick[better] = index.idx[r][better]
+            best = np.where(better, vals[r], best)
+            pick = np.where(better, index.idx[r], pick)
         src = src_c[pick]
         if len(index.pair_target):
             use = np.zeros(len(self.sources), dtype=bool)
