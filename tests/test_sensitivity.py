@@ -130,6 +130,45 @@ def test_min_ranks_equal_scipy_rankdata_with_ties():
     assert (_min_ranks(r) == rankdata(-r, axis=0, method="min")).all()
 
 
+@pytest.mark.parametrize(
+    "case", ["distinct", "ties", "near-ties", "negative", "signed-zero", "nan", "one-unit"]
+)
+def test_draw_ranks_equal_scipy_rankdata(case):
+    from gistool.sensitivity import _draw_ranks
+
+    rng = np.random.default_rng(3)
+    r = rng.random((9, 300))
+    if case == "ties":
+        r = np.round(r * 20) / 20
+    elif case == "near-ties":  # values one ulp apart: equal once the key is cut short
+        up = np.nextafter(r[:, ::2], 2.0)
+        r[:, 1::2] = up[:, : r[:, 1::2].shape[1]]
+        r[::2] = r[::2, ::-1].copy()
+    elif case == "negative":
+        r -= 0.5
+    elif case == "signed-zero":
+        r[:, :5] = 0.0
+        r[:, 5:10] = -0.0
+    elif case == "nan":
+        r[2, 7] = np.nan
+    elif case == "one-unit":
+        r = r[:, :1]
+    keep = r.copy()
+    out = np.empty(r.shape, dtype=np.int32)
+    _draw_ranks(r, out)
+    np.testing.assert_array_equal(r, keep)  # the block is left as it was
+    if case == "nan":  # the reference path (argsort): NaN ranks last
+        from gistool.sensitivity import _min_ranks
+
+        np.testing.assert_array_equal(out, _min_ranks(r.T).T)
+    else:
+        np.testing.assert_array_equal(out, rankdata(-r, axis=1, method="min"))
+    # and through a transposed view, as weight_sensitivity passes it
+    out2 = np.empty(r.shape, dtype=np.int32)
+    _draw_ranks(np.ascontiguousarray(r.T).T, out2)
+    np.testing.assert_array_equal(out2, out)
+
+
 def test_docstring_examples_run():
     import gistool.sensitivity as module
 
