@@ -84,13 +84,10 @@ def _unescape_json(text: str) -> str:
     >>> _unescape_json('["\\u957f\\u845b","\\u003c","\\\\u957f","\\ud83d\\ude00"]')
     '["长葛","\\u003c","\\\\u957f","😀"]'
     """
-    pat = re.compile(r"(\\+)((?:u[0-9a-fA-F]{4})(?:\\u[0-9a-fA-F]{4})*)")
+    decoded: dict[str, str] = {}  # the same names and labels recur thousands of times
 
-    def fix(m: re.Match[str]) -> str:
-        slashes, body = m.group(1), m.group(2)
-        if len(slashes) % 2 == 0:
-            return m.group(0)
-        units = [int(h, 16) for h in re.findall(r"u([0-9a-fA-F]{4})", body)]
+    def decode(body: str) -> str:
+        units = [int(h, 16) for h in _UNIT.findall(body)]
         out, i = [], 0
         while i < len(units):
             u = units[i]
@@ -100,9 +97,21 @@ def _unescape_json(text: str) -> str:
                 continue
             out.append(chr(u) if u >= 0x80 and not 0xD800 <= u < 0xE000 else f"\\u{u:04x}")
             i += 1
-        return slashes[:-1] + "".join(out)
+        return "".join(out)
 
-    return pat.sub(fix, text)
+    def fix(m: re.Match[str]) -> str:
+        slashes, body = m.group(1), m.group(2)
+        if len(slashes) % 2 == 0:
+            return m.group(0)
+        if body not in decoded:
+            decoded[body] = decode(body)
+        return slashes[:-1] + decoded[body]
+
+    return _ESCAPE_RUN.sub(fix, text)
+
+
+_ESCAPE_RUN = re.compile(r"(\\+)((?:u[0-9a-fA-F]{4})(?:\\u[0-9a-fA-F]{4})*)")
+_UNIT = re.compile(r"u([0-9a-fA-F]{4})")
 
 
 def _compact_docs_json(page: str) -> str:
