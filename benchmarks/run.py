@@ -64,6 +64,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "scaling-1": ("benchmarks.bench_scaling:run_factor", {"factor": 1}),
     "scaling-5": ("benchmarks.bench_scaling:run_factor", {"factor": 5}),
     "scaling-25": ("benchmarks.bench_scaling:run_factor", {"factor": 25}),
+    "maps": ("benchmarks.bench_outputs:run_maps", {}),
 }
 QUICK_SKIP = ("scaling-25",)
 

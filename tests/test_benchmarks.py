@@ -21,6 +21,7 @@ MODULES = [
     "benchmarks.bench_points",
     "benchmarks.bench_end_to_end",
     "benchmarks.bench_scaling",
+    "benchmarks.bench_outputs",
     "benchmarks.naive_job",
     "benchmarks.run",
 ]

@@ -143,6 +143,7 @@ def test_union_polygons_equals_union_all(n):
     assert sum(len(p.interiors) for g in geoms for p in shapely.get_parts(g)) > 20
     ours, ref = union_polygons(geoms), shapely.union_all(geoms)
     assert ours.equals(ref)
+    assert shapely.is_valid(ours)
     assert ours.area == pytest.approx(ref.area, rel=1e-12)
     # with missing and empty inputs, and in a GeoSeries
     mixed = gpd.GeoSeries([*geoms, None, Polygon()])

@@ -27,8 +27,11 @@ def union_polygons(geoms: Any) -> Any:
     .. math:: \bigcup_i P_i = \Bigl(\bigcup_i (P_i \cup H)\Bigr) \setminus \mathring{H}
 
     since a hole of every input lies outside all of them and is enclosed by
-    each. Rings are compared after :func:`shapely.normalize` (same vertices,
-    any start and orientation). Missing and empty inputs are left out.
+    each: the inputs are unioned with those holes filled, and the holes put
+    back as rings of the part enclosing each (no second overlay). Rings are
+    compared after :func:`shapely.normalize` (same vertices, any start and
+    orientation). Missing and empty inputs are left out; a single input is
+    returned as it is.
 
     Parameters
     ----------
@@ -56,12 +59,10 @@ def union_polygons(geoms: Any) -> Any:
     arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
     n = len(arr)
     if n < 2:
-        return shapely.union_all(arr)
+        return arr[0] if n else shapely.union_all(arr)
     parts, feature = shapely.get_parts(arr, return_index=True)
     rings, part = shapely.get_rings(parts, return_index=True)
-    # position of each ring in its part: 0 = shell
-    first = np.r_[0, np.cumsum(shapely.get_num_interior_rings(parts) + 1)[:-1]]
-    hole = np.arange(len(rings)) != first[part]
+    hole = _is_hole(parts, part)
     if not hole.any():
         return shapely.union_all(arr)
     holes = shapely.normalize(shapely.polygons(rings[hole]))
@@ -74,7 +75,36 @@ def union_polygons(geoms: Any) -> Any:
         return shapely.union_all(arr)
     keep = np.ones(len(rings), dtype=bool)
     keep[np.flatnonzero(hole)[common]] = False
-    filled = shapely.polygons(rings[keep], indices=part[keep])
+    union = shapely.union_all(shapely.polygons(rings[keep], indices=part[keep]))
     _, once = np.unique(inv[common], return_index=True)
-    cut = shapely.multipolygons(holes[common][np.sort(once)])
-    return shapely.difference(shapely.union_all(filled), cut)
+    return _add_holes(union, shapely.get_exterior_ring(holes[common][np.sort(once)]))
+
+
+def _is_hole(parts: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Whether each ring of ``shapely.get_rings(parts)`` is a hole (not its part's shell)."""
+    first = np.r_[0, np.cumsum(shapely.get_num_interior_rings(parts) + 1)[:-1]]
+    return np.arange(len(part)) != first[part]
+
+
+def _add_holes(geom: Any, holes: np.ndarray) -> Any:
+    """``geom`` with the rings ``holes`` (inside its interior, disjoint) as more holes.
+
+    Each hole goes to the part that contains it; this is
+    ``shapely.difference(geom, polygons(holes))`` without the overlay (the
+    holes touch nothing but, at a corner, other holes).
+    """
+    parts = shapely.get_parts(geom)
+    rings, part = shapely.get_rings(parts, return_index=True)
+    tree = shapely.STRtree(parts)
+    inside, owner = tree.query(shapely.point_on_surface(shapely.polygons(holes)),
+                               predicate="within")
+    if len(inside) != len(holes):  # not one enclosing part each: the overlay decides
+        return shapely.difference(geom, shapely.multipolygons(shapely.polygons(holes)))
+    order = np.argsort(inside, kind="stable")
+    all_rings = np.concatenate([rings, holes[inside[order]]])
+    all_part = np.concatenate([part, owner[order]])
+    # shell first, then the part's own holes, then the added ones
+    rank = np.concatenate([np.where(_is_hole(parts, part), 1, 0), np.full(len(order), 2)])
+    seq = np.lexsort((np.arange(len(all_part)), rank, all_part))
+    polys = shapely.polygons(all_rings[seq], indices=all_part[seq])
+    return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
