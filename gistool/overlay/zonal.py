@@ -39,8 +39,9 @@ from gistool.overlay.grid import check_same_crs
 
 DEFAULT_STATS = ("count", "sum", "mean", "min", "max")
 KNOWN_STATS = ("count", "sum", "mean", "min", "max", "area", "nodata_fraction")
-#: Cells reduced at once inside a block: whole rows fitting in the CPU cache.
-CHUNK_CELLS = 1 << 18
+#: Cells reduced at once inside a block: whole rows that stay in the CPU's L2/L3 cache
+#: between the reductions of one chunk (2 MiB of float32; 1 MiB chunks measured ~4 % slower).
+CHUNK_CELLS = 1 << 19
 
 
 def threshold_column(t: float) -> str:
