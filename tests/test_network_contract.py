@@ -252,3 +252,39 @@ def test_hierarchy_times_equal_dijkstra(seed, n, density, missing, n_pinned, max
         each[[row[int(x)] for x in base_src], np.flatnonzero(fin)], dist[fin], rtol=0, atol=1e-9)
     if n > 10 and max_degree >= 3 and density < 0.2:
         assert hier.levels  # something was contracted
+
+
+@pytest.mark.slow
+def test_changge_core_solver_equals_full_graph(changge):
+    """Every node and every target, every kind, normal and 100-year flood: the contracted
+    core gives the full-graph Dijkstra's minutes (1e-9) and the same nearest facility."""
+    from gistool.network import apply_flood, target_points
+
+    g = build_road_graph(changge.roads)
+    flood = apply_flood(g, changge.flood_depth[100]).graph
+    fac = changge.facilities
+    s = snap_points(g, fac)
+    targets = gpd.GeoDataFrame(
+        geometry=np.concatenate([target_points(changge.villages).geometry.to_numpy(),
+                                 changge.enterprises.geometry.to_numpy()]), crs=g.crs)
+    t = snap_points(g, targets)
+    kinds = fac["kind"].to_numpy()
+    c = contraction(g, np.concatenate([g.edge_uv[0][s.edge], g.edge_uv[1][s.edge]]))
+    assert c.pendant.sum() > 500
+    assert c.interior.sum() > 3000
+    assert c.hierarchy.n_top < g.n_nodes / 3
+    for graph in (g, flood):
+        solver = core_solver(graph, s)
+        index = solver.target_index(t)
+        for kind in np.unique(kinds):
+            members = np.flatnonzero(kinds == kind)
+            full = node_times(graph, s, members)
+            fast = node_times(graph, s, members, predecessors=False)
+            assert np.array_equal(np.isfinite(full.dist), np.isfinite(fast.dist))
+            fin = np.isfinite(full.dist)
+            np.testing.assert_allclose(fast.dist[fin], full.dist[fin], rtol=0, atol=1e-9)
+            np.testing.assert_array_equal(fast.source, full.source)
+            ref, ref_src, _ = target_times(graph, full, s, t)
+            got, src = solver.target_minutes(index, members)
+            np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9)
+            np.testing.assert_array_equal(src, ref_src)
