@@ -126,6 +126,33 @@ def test_decimated_read_keeps_a_one_pixel_channel(tmp_path):
     assert data.mask[9, 9]  # an all-nodata block stays nodata
 
 
+def test_display_reads_are_cached_per_file_version_and_returned_as_copies(tmp_path):
+    import os
+
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "d.tif"
+
+    def write(value: float) -> None:
+        with rasterio.open(path, "w", driver="GTiff", height=40, width=40, count=1,
+                           dtype="float32", crs="EPSG:4547", nodata=-9999.0,
+                           transform=Affine(10.0, 0, 470_000, 0, -10.0, 3_781_000)) as dst:
+            dst.write(np.full((40, 40), value, dtype="float32"), 1)
+
+    crs = pyproj.CRS("EPSG:4547")
+    write(1.0)
+    first, extent = read_for_display(path, crs, max_pixels=(10, 10))
+    first[:] = 99.0  # the caller's copy
+    again, extent2 = read_for_display(path, crs, max_pixels=(10, 10))
+    assert extent2 == extent
+    assert float(again.max()) == 1.0
+    write(2.0)  # a new version of the file (size and mtime checked)
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert float(read_for_display(path, crs, max_pixels=(10, 10))[0].max()) == 2.0
+
+
 def test_four_colour_legend_counts_per_grade(tiny):
     fig = maps.four_colour_map(tiny.enterprises, area=tiny, date=DATE)
     texts = [t.get_text() for t in fig.findobj(Text)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from typing import Any
@@ -53,11 +54,34 @@ def read_for_display(
     not offer max for plain decimated reads) so a one-pixel flood channel stays
     visible. Nodata is masked. A raster in another CRS is warped to ``crs``.
 
+    The last few reads are kept (keyed by the file's path, size and
+    modification time, the CRS and ``max_pixels``): maps drawing the same
+    depth at the same size — the hazard overview and the flood scenario —
+    decode the band once. Each call returns its own copy.
+
     Returns
     -------
     tuple
         The masked array and its extent ``(left, right, bottom, top)`` for ``imshow``.
     """
+    wkt = pyproj.CRS.from_user_input(crs).to_wkt()
+    rows_cols = (int(max_pixels[0]), int(max_pixels[1]))
+    try:
+        st = os.stat(path)
+    except OSError:  # let rasterio say what is wrong with the path
+        return _read_for_display(os.fspath(path), wkt, rows_cols)
+    data, extent = _cached_read(os.fspath(path), st.st_size, st.st_mtime_ns, wkt, rows_cols)
+    return data.copy(), extent
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_read(path: str, size: int, mtime_ns: int, crs_wkt: str,
+                 max_pixels: tuple[int, int]) -> tuple[np.ma.MaskedArray, tuple]:
+    return _read_for_display(path, crs_wkt, max_pixels)
+
+
+def _read_for_display(path: str, crs_wkt: str, max_pixels: tuple[int, int]
+                      ) -> tuple[np.ma.MaskedArray, tuple[float, float, float, float]]:
     import rasterio
     from rasterio.enums import Resampling
     from rasterio.vrt import WarpedVRT
@@ -72,6 +96,7 @@ def read_for_display(
             msg = (f"{describe_source(path)} has no CRS; assign one "
                    "(e.g. gdal_edit.py -a_srs EPSG:4547)")
             raise CRSError(msg)
+        crs = pyproj.CRS.from_wkt(crs_wkt)
         if pyproj.CRS.from_user_input(src.crs) == crs:
             transform, cols, rows = src.transform, src.width, src.height
         else:
