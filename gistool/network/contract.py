@@ -264,15 +264,16 @@ def contract(
     if pinned is not None and len(pinned):
         pin[np.asarray(pinned, dtype=np.int64)] = True
     while True:
-        result, cycles = _decompose(eu, ev, n_nodes, pin)
-        if not len(cycles):
+        result = _decompose(eu, ev, n_nodes, pin)
+        if isinstance(result, Contraction):
             return result
-        pin[cycles] = True  # one node of every pure degree-2 cycle joins the core
+        pin[result] = True  # one node of every pure degree-2 cycle joins the core
 
 
 def _decompose(
     eu: np.ndarray, ev: np.ndarray, n: int, pin: np.ndarray
-) -> tuple[Contraction, np.ndarray]:
+) -> Contraction | np.ndarray:
+    """The decomposition, or the nodes to promote if pure degree-2 cycles remain."""
     removed, parent, pedge, deg = _peel(eu, ev, n, pin)
     loop_node = np.zeros(n, dtype=bool)
     loop_node[eu[eu == ev]] = True
@@ -345,7 +346,7 @@ def _decompose(
             step = step[step]
         stuck = np.flatnonzero((jump[:m] != sentinel) & interior[owner[:m]])
         cyc = np.unique(low[stuck])
-        return _empty(n), cyc[interior[cyc]]
+        return cyc[interior[cyc]]
     anchor = np.repeat(position[:, None], 2, axis=1)
     anchor[nodes] = position[slot_prev[first[:m]]].reshape(-1, 2)
 
@@ -392,15 +393,7 @@ def _decompose(
         arc_group=group,
         hierarchy=build_hierarchy(tail[group], head[group], len(core), pin[core]),
     )
-    return result, np.zeros(0, np.int64)
-
-
-def _empty(n: int) -> Contraction:
-    z = np.zeros(0, np.int64)
-    return Contraction(n, z, np.full(n, -1, np.int64), np.zeros((n, 2), np.int64),
-                       np.zeros(n, bool), np.zeros(n, bool), z, np.zeros(0, bool), (),
-                       z, z, z, z, np.zeros(0, bool), z,
-                       build_hierarchy(z, z, 0, np.zeros(0, bool)))
+    return result
 
 
 def core_csr(

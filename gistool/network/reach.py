@@ -110,7 +110,9 @@ def travel_times(
     """Nearest facility of each group and the travel time to it, for every target.
 
     Multi-source shortest paths in compiled code (one
-    ``scipy.sparse.csgraph.dijkstra(min_only=True)`` call per group); sources
+    ``scipy.sparse.csgraph.dijkstra(min_only=True)`` call per group, on the
+    contracted core of the graph: :class:`~gistool.network.solve.CoreSolver`,
+    same minutes as on the whole graph); sources
     and targets are snapped to their nearest edge (:func:`snap_points`), so a
     time is ``off-road leg + partial edge + network path + partial edge +
     off-road leg``. Snapping is done once on ``graph`` and reused under flood:
