@@ -179,7 +179,10 @@ def build_hierarchy(
 
     Examples
     --------
-    A path 0–1–2 with node 0 pinned: level one removes node 1 or node 2.
+    A path 0–1–2 (arcs ``w(0→1) = 1``, ``w(1→0) = 10``, ``w(1→2) = 2``,
+    ``w(2→1) = 20``) with node 0 pinned: nodes 1 and 2 are adjacent, so one
+    level removes one of them and the next level the other; the top is node 0
+    alone, and the times from it come back down exactly.
 
     >>> t, h = np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1])
     >>> hier = build_hierarchy(t, h, 3, np.array([True, False, False]))
