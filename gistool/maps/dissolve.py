@@ -95,9 +95,11 @@ def _add_holes(geom: Any, holes: np.ndarray) -> Any:
     """
     parts = shapely.get_parts(geom)
     rings, part = shapely.get_rings(parts, return_index=True)
-    tree = shapely.STRtree(parts)
-    inside, owner = tree.query(shapely.point_on_surface(shapely.polygons(holes)),
-                               predicate="within")
+    points = shapely.point_on_surface(shapely.polygons(holes))
+    inside, owner = shapely.STRtree(parts).query(points)  # by bounding box
+    shapely.prepare(parts)
+    ok = shapely.contains_properly(parts[owner], points[inside])
+    inside, owner = inside[ok], owner[ok]
     if len(inside) != len(holes):  # not one enclosing part each: the overlay decides
         return shapely.difference(geom, shapely.multipolygons(shapely.polygons(holes)))
     order = np.argsort(inside, kind="stable")
