@@ -218,3 +218,23 @@ def test_plain_douglas_peucker_keeps_every_feature() -> None:
     assert shapely.equals(fast[1], slow[1])
     assert shapely.equals(fast[2], slow[2])
     assert shapely.get_num_coordinates(fast[1]) < 100
+
+
+def test_format_column_equals_format_value_cell_by_cell() -> None:
+    import pandas as pd
+
+    from gistool.report.content import format_column, format_value
+
+    rng = np.random.default_rng(1)
+    floats = np.concatenate([rng.normal(0, 1e5, 500), rng.integers(-20_000, 20_000, 200),
+                             [0.0, -0.0, 0.5, 1.5, 2.5, 9999.0, 10_000.0, -10_000.0, 1e15, 1e16,
+                              np.nan, np.inf, -np.inf, 123.4565, 1e-9]])
+    columns = [
+        pd.Series(floats), pd.Series(floats.astype(np.float32)),
+        pd.Series(rng.integers(-10**12, 10**12, 50)), pd.Series([True, False, True]),
+        pd.Series([1, "甲", None, 2.5, True, np.nan, pd.NA], dtype=object),
+        pd.Series(["a", None, "b"], dtype="string"), pd.Series([1, None], dtype="Int64"),
+        pd.Series(pd.to_datetime(["2026-11-29", None])),
+    ]
+    for col in columns:
+        assert format_column(col) == [format_value(v) for v in col.to_numpy(dtype=object)]

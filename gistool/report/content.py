@@ -23,6 +23,7 @@ from gistool.labels import FACTORS, RISK_GRADES, RISK_LEVELS, heading
 __all__ = [
     "Table",
     "enterprise_crosstab",
+    "format_column",
     "format_value",
     "provenance_rows",
     "summary_cards",
@@ -80,6 +81,37 @@ def format_value(value: Any, decimals: int = 3) -> str:
     return str(value)
 
 
+def format_column(values: pd.Series, decimals: int = 3) -> list[str]:
+    """:func:`format_value` of every value of a column, a whole numeric column at a time.
+
+    Examples
+    --------
+    >>> format_column(pd.Series([0.123456, 12.0, 12345.0, float("nan"), float("-inf")]))
+    ['0.123', '12', '12,345', '', '−∞']
+    """
+    dtype = values.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "biuf":
+        return [format_value(v, decimals) for v in values.to_numpy(dtype=object)]
+    a = values.to_numpy()
+    if dtype.kind == "b":
+        return ["是" if v else "否" for v in a.tolist()]
+    if dtype.kind in "iu":
+        return list(map(str, a.tolist()))
+    a = a.astype(np.float64)
+    out = np.full(len(a), "", dtype=object)
+    finite = np.isfinite(a)
+    out[np.isposinf(a)] = "∞"
+    out[np.isneginf(a)] = "−∞"
+    whole = finite & (a == np.round(a)) & (np.abs(a) < 1e15)
+    big = whole & (np.abs(a) >= 10_000)
+    small = whole & ~big
+    frac = finite & ~whole
+    out[big] = [f"{v:,.0f}" for v in a[big].tolist()]
+    out[small] = [str(round(v)) for v in a[small].tolist()]
+    out[frac] = [f"{v:.{decimals}f}" for v in a[frac].tolist()]
+    return out.tolist()
+
+
 def table_from_frame(
     df: pd.DataFrame,
     title: str,
@@ -104,8 +136,8 @@ def table_from_frame(
     heads = [extra.get(str(c), heading(str(c))) for c in df.columns]
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
                for c in df.columns]
-    cols = [df[c].to_numpy(dtype=object) for c in df.columns]
-    rows = [[format_value(v) for v in r] for r in zip(*cols, strict=True)] if cols else []
+    cols = [format_column(df.iloc[:, j]) for j in range(df.shape[1])]
+    rows = [list(r) for r in zip(*cols, strict=True)] if cols else []
     colours: list[str | None] = []
     if colour_by is not None and colour_by in df.columns:
         for v in df[colour_by].to_numpy(dtype=object):
