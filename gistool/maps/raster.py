@@ -116,10 +116,14 @@ def draw_depth(ax: Any, path: str | os.PathLike[str], crs: pyproj.CRS, *, dpi: f
                alpha: float = 1.0, zorder: float = 2) -> list[tuple[Any, str]]:
     """Draw a flood-depth raster in the four classes; depths below 0.15 m transparent.
 
-    The read is decimated to about ``dpi`` pixels per inch of the axes.
+    The read is decimated to about ``dpi`` pixels per inch of the axes. The
+    classes are coloured here (an RGBA image: class
+    :math:`i` where :math:`b_i \\le d < b_{i+1}` of :data:`DEPTH_CLASSES`), so
+    the renderers only resample colours — the same pixels as a colour map
+    with a ``BoundaryNorm``, without its per-render normalisation.
     Returns the legend items (one per class).
     """
-    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.colors import to_rgba_array
 
     from gistool.maps.elements import patch
 
@@ -127,11 +131,12 @@ def draw_depth(ax: Any, path: str | os.PathLike[str], crs: pyproj.CRS, *, dpi: f
     fw, fh = ax.figure.get_size_inches()
     max_px = (max(1, int(bbox.height * fh * dpi)), max(1, int(bbox.width * fw * dpi)))
     data, extent = read_for_display(path, crs, max_pixels=max_px)
-    data = np.ma.masked_less(data, DEPTH_CLASSES[0])
     colours = depth_colours()
-    cmap = ListedColormap(colours)
-    norm = BoundaryNorm([*DEPTH_CLASSES, np.inf], cmap.N)
-    ax.imshow(data, extent=extent, cmap=cmap, norm=norm, interpolation="nearest",
-              origin="upper", alpha=alpha, zorder=zorder, resample=False)
+    lut = np.zeros((len(colours) + 1, 4), dtype=np.uint8)  # row 0: transparent
+    lut[1:] = np.round(to_rgba_array(colours, alpha=alpha) * 255).astype(np.uint8)
+    cls = np.searchsorted(np.asarray(DEPTH_CLASSES), data.filled(-np.inf), side="right")
+    cls[np.ma.getmaskarray(data)] = 0  # nodata, and depths below the first class
+    ax.imshow(lut[cls], extent=extent, interpolation="nearest", origin="upper", zorder=zorder,
+              resample=False)
     return [(patch(c, edge="none", alpha=alpha), lab)
             for c, lab in zip(colours, _DEPTH_LABELS, strict=True)]
