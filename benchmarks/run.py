@@ -65,6 +65,8 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "scaling-5": ("benchmarks.bench_scaling:run_factor", {"factor": 5}),
     "scaling-25": ("benchmarks.bench_scaling:run_factor", {"factor": 25}),
     "maps": ("benchmarks.bench_outputs:run_maps", {}),
+    "html": ("benchmarks.bench_outputs:run_html", {}),
+    "tables": ("benchmarks.bench_outputs:run_tables", {}),
 }
 QUICK_SKIP = ("scaling-25",)
 
