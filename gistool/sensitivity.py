@@ -126,7 +126,7 @@ def _min_ranks(r: np.ndarray) -> np.ndarray:
 _POS_INF_BITS = np.uint64(0x7FF0_0000_0000_0000)
 
 
-def _draw_ranks(r: np.ndarray, out: np.ndarray) -> None:
+def _draw_ranks(r: np.ndarray, out: np.ndarray) -> int:
     """Min-ranks (1 = highest) of each row of ``r`` (draws × units) into ``out``.
 
     Equal to ``_min_ranks(r.T).T``, faster: the ranks come from a *value* sort
@@ -135,15 +135,16 @@ def _draw_ranks(r: np.ndarray, out: np.ndarray) -> None:
     values) cut short to make room for the unit's position in the low bits.
     Units whose cut keys are equal are checked on their full values: equal
     values are ties (they share the lowest rank, ``method="min"``); a row
-    where the cut reordered distinct values (rare), or any row with negative,
-    NaN or −0 values, is ranked by :func:`_min_ranks` instead.
+    where the cut reordered distinct values (values a few ulps apart), or any
+    row with negative, NaN or −0 values, is ranked by :func:`_min_ranks`
+    instead. Returns the number of rows so re-ranked.
     """
     n = r.shape[1]
     shift = max(int(n - 1).bit_length(), 1)
     key = np.array(r, order="C").view(np.uint64)  # a copy: ``r`` is left as it is
     if (key > _POS_INF_BITS).any():  # sign bit (negative, −0) or NaN
         out[:] = _min_ranks(r.T).T
-        return
+        return r.shape[0]
     np.invert(key, out=key)  # larger value → smaller key
     key >>= np.uint64(shift)
     key <<= np.uint64(shift)
@@ -154,14 +155,40 @@ def _draw_ranks(r: np.ndarray, out: np.ndarray) -> None:
     if not (key[:, 1:] == key[:, :-1]).any():  # no cut key repeats: positions are ranks
         pos = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), order.shape)
         np.put_along_axis(out, order, pos, axis=1)
-        return
+        return 0
     srt = np.take_along_axis(r, order, axis=1)  # values, highest first
     start = np.broadcast_to(np.arange(1, n + 1, dtype=np.int32), srt.shape).copy()
     start[:, 1:][srt[:, 1:] == srt[:, :-1]] = 0  # a tie continues its run
     np.maximum.accumulate(start, axis=1, out=start)
     np.put_along_axis(out, order, start, axis=1)
-    for d in np.flatnonzero((srt[:, 1:] > srt[:, :-1]).any(axis=1)):
+    bad = np.flatnonzero((srt[:, 1:] > srt[:, :-1]).any(axis=1))
+    for d in bad:
         out[d] = _min_ranks(r[d][:, None])[:, 0]
+    return int(bad.size)
+
+
+def _level_intervals(
+    thresholds: np.ndarray, bin_levels: np.ndarray, reference: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per unit, the index interval ``(lo, hi]`` that keeps it at its reference level.
+
+    A value ``r`` falls in bin ``searchsorted(thresholds, r, side="left")``,
+    i.e. bin b when ``t_{b−1} < r ≤ t_b``; when the bins of each level are
+    consecutive (levels are monotone in the bins), "same level" is one
+    interval test instead of a search, a gather and a comparison. ``None``
+    when some level's bins are not consecutive.
+    """
+    ext = np.r_[-np.inf, thresholds, np.inf]
+    lo_of, hi_of = {}, {}
+    for lvl in np.unique(bin_levels).tolist():
+        bins = np.flatnonzero(bin_levels == lvl)
+        if bins[-1] - bins[0] + 1 != bins.size:
+            return None
+        lo_of[lvl], hi_of[lvl] = ext[bins[0]], ext[bins[-1] + 1]
+    ref = np.asarray(reference).tolist()
+    lo = np.array([lo_of.get(v, np.nan) for v in ref], dtype=float)
+    hi = np.array([hi_of.get(v, np.nan) for v in ref], dtype=float)
+    return lo[:, None], hi[:, None]
 
 
 def _levels_by_quantiles(r: np.ndarray, k: int) -> np.ndarray:
@@ -247,15 +274,24 @@ def weight_sensitivity(
         reference = _levels_by_quantiles(base_v[:, None], cls.k)[:, 0]
 
     same = np.zeros(n, dtype=np.int64)
+    bounds = _level_intervals(thresholds, cls.bin_levels, reference) if rebreak == "fixed" else None
     # every unit's rank in every draw is kept for the percentiles: draws × n × 2 bytes
     # (4 above 65,535 units), e.g. 20 MB for 10,000 cells and 1,000 draws
     ranks = np.empty((n_draws, n), dtype=np.uint16 if n <= np.iinfo(np.uint16).max else np.int32)
     step = max(1, BLOCK_CELLS // max(n, 1))
+    packed = True
     for d0 in range(0, n_draws, step):
         r = x @ w_mat[d0 : d0 + step].T  # units × block
         if method == "geometric":
             r = np.exp(r)
-        _draw_ranks(r.T, ranks[d0 : d0 + step])
+        if packed:
+            # many rows re-ranked (near-equal values): the argsort for the rest
+            packed = _draw_ranks(r.T, ranks[d0 : d0 + step]) <= r.shape[1] // 4
+        else:
+            ranks[d0 : d0 + step] = _min_ranks(r).T
+        if bounds is not None and np.isfinite(r).all():
+            same += ((r > bounds[0]) & (r <= bounds[1])).sum(axis=1)
+            continue
         if rebreak == "fixed":
             lv = cls.bin_levels[np.searchsorted(thresholds, r, side="left")]
         else:

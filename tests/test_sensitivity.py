@@ -169,6 +169,35 @@ def test_draw_ranks_equal_scipy_rankdata(case):
     np.testing.assert_array_equal(out2, out)
 
 
+def test_near_equal_units_over_many_blocks_equal_a_plain_loop(monkeypatch):
+    # copies of units a few ulps apart (as tiled areas give): the packed keys
+    # cannot order them, so blocks fall back to the argsort; levels by intervals
+    import gistool.sensitivity as sens
+
+    base = _factors(n=25, seed=4)
+    x = pd.concat([base * (1 + 2.2e-16 * i) for i in range(4)], ignore_index=True)
+    monkeypatch.setattr(sens, "BLOCK_CELLS", 3 * len(x))  # 3 draws per block
+    draws, seed = 40, 2
+    s = sens.weight_sensitivity(x, WEIGHTS, draws=draws, seed=seed)
+    base_r = composite_index(x, WEIGHTS).to_numpy()
+    cls = classify(base_r)
+    wd = draw_weights(WEIGHTS, draws=draws, seed=seed).to_numpy()
+    ranks, same = [], np.zeros(len(x))
+    thresholds = sens._draw_thresholds(cls, base_r)
+    logx = np.log(np.maximum(x[list(WEIGHTS.index)].to_numpy(), 0.01))
+    for d0 in range(0, draws, 3):  # the same products as the module (ulps matter here)
+        for r in np.exp(logx @ wd[d0 : d0 + 3].T).T:
+            ranks.append(rankdata(-r, method="min"))
+            same += cls.bin_levels[np.searchsorted(thresholds, r, side="left")] == cls.levels
+    ranks = np.array(ranks).T
+    p05 = np.quantile(ranks, 0.05, axis=1, method="inverted_cdf").astype(int)
+    p95 = np.quantile(ranks, 0.95, axis=1, method="inverted_cdf").astype(int)
+    assert s["rank_p05"].tolist() == p05.tolist()
+    assert s["rank_p95"].tolist() == p95.tolist()
+    assert s["level_stability"].tolist() == (same / draws).tolist()
+    assert (s["rank_p95"] > s["rank_p05"]).any()
+
+
 def test_docstring_examples_run():
     import gistool.sensitivity as module
 
