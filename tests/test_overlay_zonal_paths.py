@@ -192,3 +192,19 @@ def test_block_reader_leaves_no_stale_values(tmp_path):
         assert np.count_nonzero(part) == 16 * 16
         again = reader.read(src, 0, 32, [(0, 16, 16, 32)])  # same windows: no re-zeroing needed
         assert np.count_nonzero(again) == 16 * 16
+
+
+def test_coverage_cache_follows_geometry_changes():
+    """The cached coverage is found by content; a geometry replaced in place is noticed."""
+    grid = RasterGrid(Affine(10, 0, 500_000, 0, -10, 3_800_100), 10, 10, CRS)
+    units = boxes(grid, [(0, 0, 5, 5), (5, 5, 10, 10)])
+    first = coverage(units, grid)
+    assert coverage(units, grid) is first
+    same = gpd.GeoDataFrame(geometry=shapely.from_wkb(shapely.to_wkb(units.geometry.values)),
+                            crs=CRS)  # equal geometries, other objects
+    assert coverage(same, grid) is first
+    values = units.geometry.values
+    values[1] = shapely.box(500_050, 3_800_000, 500_100, 3_800_020)  # 5 × 2 cells, in place
+    changed = coverage(units, grid)
+    assert changed is not first
+    np.testing.assert_array_equal(changed.unit_weight(), [25.0, 10.0])

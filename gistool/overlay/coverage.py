@@ -19,6 +19,7 @@ overlapping runs, so a cell may belong to several units.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
@@ -39,6 +40,9 @@ CACHE_SIZE = 8
 _EXACT_CHUNK = 64
 
 _cache: OrderedDict[tuple, Coverage] = OrderedDict()
+#: Object ids of a layer's geometries → (the geometries, their content key).
+_key_memo: OrderedDict[bytes, tuple[np.ndarray, str]] = OrderedDict()
+_key_lock = threading.Lock()
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,6 +296,28 @@ def _centre(geoms: np.ndarray, grid: RasterGrid, block_cells: int | None) -> Cov
 
 
 def _geometry_key(geoms: np.ndarray) -> str:
+    """A content hash of the geometries (WKB), memoised by the identity of the objects.
+
+    Shapely geometries are immutable and the memo holds the objects it saw, so
+    an object id found in it cannot have been reused by another geometry: the
+    same ids in the same order mean the same geometries. A layer passed again
+    (every raster of a session) then costs a list of ids, not a WKB hash.
+    """
+    ids = np.fromiter(map(id, geoms), dtype=np.int64, count=len(geoms)).tobytes()
+    with _key_lock:
+        hit = _key_memo.get(ids)
+        if hit is not None:
+            _key_memo.move_to_end(ids)
+            return hit[1]
+    key = _wkb_key(geoms)
+    with _key_lock:
+        _key_memo[ids] = (geoms.copy(), key)
+        while len(_key_memo) > CACHE_SIZE:
+            _key_memo.popitem(last=False)
+    return key
+
+
+def _wkb_key(geoms: np.ndarray) -> str:
     wkbs = shapely.to_wkb(geoms, hex=False)
     sizes = np.fromiter((0 if w is None else len(w) for w in wkbs), dtype=np.int64,
                         count=len(wkbs))
@@ -371,3 +397,5 @@ def coverage(
 def clear_cache() -> None:
     """Forget every cached coverage."""
     _cache.clear()
+    with _key_lock:
+        _key_memo.clear()

@@ -2,10 +2,14 @@
 
 One pass per raster block: fully covered cells are reduced run by run with
 ``numpy.ufunc.reduceat`` straight on the raster buffer (no gather, no copy),
-partially covered cells are gathered and reduced unit by unit; runs that
-contain nodata are recomputed from their gathered cells. Run sums of float32
-rasters are accumulated (pairwise) in float32 within each row run, then in
-float64: relative error ≲ 1e-7, the precision of the data themselves.
+chunk by cache-sized chunk, one call per statistic over index plans cached
+with the coverage (:mod:`gistool.overlay._plan`); partially covered cells are
+gathered and reduced unit by unit; runs that contain nodata are recomputed
+from their gathered cells. Only what is asked for is computed (min and max
+cost two of the passes). From a file, only the storage tiles holding covered
+cells are decoded. Run sums of float32 rasters are accumulated (pairwise) in
+float32 within each row run, then in float64: relative error ≲ 1e-7, the
+precision of the data themselves.
 
 With ``w`` the coverage fraction of a cell in the unit and ``v`` its value,
 over the unit's valid (not nodata, not NaN) cells:
