@@ -284,9 +284,13 @@ def weight_sensitivity(
         r = x @ w_mat[d0 : d0 + step].T  # units × block
         if method == "geometric":
             r = np.exp(r)
-        if packed:
-            # many rows re-ranked (near-equal values): the argsort for the rest
-            packed = _draw_ranks(r.T, ranks[d0 : d0 + step]) <= r.shape[1] // 4
+        if d0 == 0:  # probe one draw: near-equal values (tiled areas) defeat the packed keys
+            packed = _draw_ranks(r.T[:1], ranks[:1]) == 0
+            r0 = 1 if packed else 0
+        else:
+            r0 = 0
+        if packed:  # many rows re-ranked: the argsort for the rest
+            packed = _draw_ranks(r.T[r0:], ranks[d0 + r0 : d0 + step]) <= r.shape[1] // 4
         else:
             ranks[d0 : d0 + step] = _min_ranks(r).T
         if bounds is not None and np.isfinite(r).all():
