@@ -250,8 +250,9 @@ def test_hierarchy_times_equal_dijkstra(seed, n, density, missing, n_pinned, max
     row = {int(s_): i for i, s_ in enumerate(sources)}
     np.testing.assert_allclose(
         each[[row[int(x)] for x in base_src], np.flatnonzero(fin)], dist[fin], rtol=0, atol=1e-9)
-    if n > 10 and max_degree >= 3 and density < 0.2:
-        assert hier.levels  # something was contracted
+    deg = np.bincount(tail, minlength=n)
+    if n <= 50 and (deg[~pinned] <= max_degree).any():
+        assert hier.levels  # a removable node: at least one level (one node is 2 % of 50)
 
 
 @pytest.mark.slow
