@@ -223,20 +223,34 @@ def tile_windows(need: np.ndarray, row0: int, row1: int, width: int,
                  tile: tuple[int, int]) -> list[tuple[int, int, int, int]] | None:
     """Windows ``(r0, r1, c0, c1)`` (block-local rows) reading the tiles marked in ``need``.
 
-    Consecutive tiles of one tile row are read as one window; ``None`` means
-    every tile is needed (one read of the whole block).
+    Consecutive tiles of a tile row are one window, and the same window in
+    consecutive tile rows is one window (a striped file's needed strips are a
+    few reads, not one per strip); ``None`` means every tile is needed (one
+    read of the whole block).
+
+    Examples
+    --------
+    >>> need = np.array([[True, True, False], [True, True, False], [False, False, True]])
+    >>> tile_windows(need, 0, 30, 25, (10, 10))
+    [(0, 20, 0, 20), (20, 30, 20, 25)]
     """
     if need.all():
         return None
     th, tw = tile
     first = row0 // th
-    windows = []
-    for i, row in enumerate(need):
-        if not row.any():
-            continue
-        r0 = max(row0, (first + i) * th) - row0
-        r1 = min(row1, (first + i + 1) * th) - row0
-        edges = np.diff(np.concatenate([[0], row.astype(np.int8), [0]]))
-        for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-            windows.append((r0, r1, int(a) * tw, min(width, int(b) * tw)))
-    return windows
+    edges = np.diff(np.pad(need.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    rows, c0 = np.nonzero(edges == 1)
+    _, c1 = np.nonzero(edges == -1)  # row-major, so paired with the starts
+    order = np.lexsort((rows, c1, c0))
+    rows, c0, c1 = rows[order], c0[order], c1[order]
+    new = np.ones(rows.size, dtype=bool)
+    new[1:] = (c0[1:] != c0[:-1]) | (c1[1:] != c1[:-1]) | (rows[1:] != rows[:-1] + 1)
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], rows.size) - 1
+    windows = [
+        (max(row0, (first + int(rows[a])) * th) - row0,
+         min(row1, (first + int(rows[b]) + 1) * th) - row0,
+         int(c0[a]) * tw, min(width, int(c1[a]) * tw))
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    return sorted(windows)
