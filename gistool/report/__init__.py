@@ -6,7 +6,9 @@ the four-colour enterprise map/list/table, weights with the AHP consistency
 ratio, method notes with formulas and provenance. Modules:
 :mod:`~gistool.report.content` (figures and tables),
 :mod:`~gistool.report.images` (maps → data URIs),
-:mod:`~gistool.report.fonts` (embedded CJK font subset),
+:mod:`~gistool.report.fonts` (embedded CJK font subset, one per run for
+``map.html`` and ``report.html``),
+:mod:`~gistool.report.html` (tables as HTML, escaped in bulk),
 :mod:`~gistool.report.render` (template and writing).
 """
 
