@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -428,14 +428,18 @@ def flood_fractions_by_level(
     levels: Mapping[str, gpd.GeoDataFrame],
     *,
     breaks: tuple[float, ...] = (0.15, 0.5, 1.0, 2.0),
-    rasters: Mapping[int, Any] | None = None,
+    rasters: MutableMapping[int, Any] | None = None,
+    release: bool = False,
 ) -> dict[str, dict[int, pd.DataFrame]]:
     """Depth-class fractions of every unit layer for every flood raster.
 
     Each raster is read once (:func:`gistool.hazard.read_raster`), when its
     turn comes, and dropped before the next, so one band is in memory at a
     time; ``rasters`` (return period → raster already read, or a path) shares
-    rasters the caller has read (default: every ``data.flood_depth`` path).
+    rasters the caller has read (default: every ``data.flood_depth`` path),
+    and those already read are used first. With ``release=True`` the mapping
+    is handed over (emptied at once), so a band the caller read is freed after
+    its turn instead of staying in memory while the others are read.
     Grid cells use block sums (:func:`gistool.hazard.grid_class_fractions`);
     other layers get one exact coverage per raster grid, reused for every
     return period (:func:`gistool.hazard.flood_class_fractions`); townships
@@ -462,6 +466,10 @@ def flood_fractions_by_level(
     # a raster given as a path is read when its turn comes; one raster in memory
     # at a time (those passed in already read stay held by the caller)
     given = dict(rasters) if rasters is not None else dict(sorted(data.flood_depth.items()))
+    if release and rasters is not None:
+        rasters.clear()
+    # rasters already read first (then dropped), the others read in turn
+    given = dict(sorted(given.items(), key=lambda kv: (isinstance(kv[1], (str, Path)), kv[0])))
     nested = None
     if "townships" in levels and "villages" in levels:
         nested = _nested_positions(levels["townships"], levels["villages"], "township_code")
@@ -791,6 +799,7 @@ def assess_risk(
         depth_raster=rasters[T4] if T4 is not None else None,
     )
     tick("enterprises")
+    # the flood overlay takes the four-colour band over and frees it after its turn
 
     # 5–7. flood fractions, indicators, weights, index, levels, ranks
     levels = unit_levels(data, grid, pieces)
@@ -799,6 +808,7 @@ def assess_risk(
         {name: units for name, (units, _) in levels.items()},
         breaks=params.hazard.depth_breaks,
         rasters=rasters,
+        release=True,
     )
     scored, weights, ahp = score_levels(
         data, grid, pieces, fractions, enterprises=enterprises, exposed=exposed, params=params
