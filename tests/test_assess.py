@@ -363,6 +363,27 @@ def test_flood_fractions_by_level_any_order(three):
     assert a["villages"][100]["frac_wet"].tolist() == pytest.approx([0.25, 0.6, 0.0])
 
 
+def test_flood_fractions_by_level_release_hands_the_read_bands_over(three):
+    from gistool.assess import flood_fractions_by_level
+    from gistool.hazard import read_raster
+
+    levels = {"townships": three.townships, "villages": three.villages}
+    plain = flood_fractions_by_level(three, levels)
+    T = max(three.flood_depth)
+    given = {t: read_raster(p) if t == T else p for t, p in three.flood_depth.items()}
+    kept = dict(given)
+    held = flood_fractions_by_level(three, levels, rasters=given)
+    assert given == kept  # shared, not consumed
+    released = flood_fractions_by_level(three, levels, rasters=given, release=True)
+    assert given == {}  # handed over: the caller holds no band any more
+    for res in (held, released):
+        assert list(res) == list(plain)
+        for name in plain:
+            assert list(res[name]) == list(plain[name])
+            for t in plain[name]:
+                pd.testing.assert_frame_equal(res[name][t], plain[name][t])
+
+
 def test_runs_without_enterprises_or_flood_rasters(three):
     three.enterprises = None
     three.flood_depth = {}
