@@ -15,13 +15,15 @@ from hypothesis import strategies as st
 from shapely import LineString
 
 import gistool.network.contract as contract_module
+import gistool.network.hierarchy as hierarchy_module
 from gistool.network import build_road_graph, snap_points
 from gistool.network.contract import contract, contraction
 from gistool.network.solve import core_solver, node_times, target_times
 
 
-def test_doctests():
-    result = doctest.testmod(contract_module)
+@pytest.mark.parametrize("module", [contract_module, hierarchy_module])
+def test_doctests(module):
+    result = doctest.testmod(module)
     assert result.attempted > 0
     assert result.failed == 0
 
