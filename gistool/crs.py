@@ -929,16 +929,21 @@ def detect_gcj02_offset(
     geo = geo[~(geo.is_empty | geo.isna())]
     if len(geo) < min_outside:
         return None
+    # the test runs in the boundary's own CRS: points reproject exactly, polygon
+    # edges do not (a straight lon/lat edge bows in a projected CRS)
+    area_crs = geo.crs
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
         b = boundary.geometry if isinstance(boundary, gpd.GeoDataFrame) else boundary
-        area = shapely.union_all(np.asarray(b.to_crs(geo.crs).values))
+        area_crs = b.crs or geo.crs
+        area = shapely.union_all(np.asarray(b.values))
     else:
         area = boundary
     shapely.prepare(area)
     raw = np.asarray(geo.values)
     if not (shapely.get_type_id(raw) == 0).all():
         raw = shapely.point_on_surface(raw)
-    out_raw = ~shapely.covers(area, raw)
+    raw_in_area = np.asarray(gpd.GeoSeries(raw, crs=geo.crs).to_crs(area_crs).values)
+    out_raw = ~shapely.covers(area, raw_in_area)
     n_raw = int(out_raw.sum())
     if n_raw < min_outside:
         return None
@@ -948,7 +953,7 @@ def detect_gcj02_offset(
     if not inside.any():
         return None
     lon, lat = gcj02_to_wgs84(x, y)
-    fixed = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(geo.crs)
+    fixed = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(area_crs)
     n_fixed = int((~shapely.covers(area, np.asarray(fixed.values))).sum())
     if n_raw - n_fixed < GCJ02_MIN_RECOVERED * n_raw:
         return None
