@@ -35,7 +35,7 @@ from gistool.network._lines import densify, substrings, vertex_fractions
 from gistool.network.graph import RoadGraph
 from gistool.network.reach import THRESHOLDS, source_groups
 from gistool.network.snap import SnapResult, as_points, snap_points
-from gistool.network.solve import augmented_csr, node_times, partial, same_edge_pairs
+from gistool.network.solve import core_solver, node_times, partial, same_edge_pairs
 
 __all__ = ["isochrones", "reached_lines"]
 
@@ -217,9 +217,9 @@ def isochrones(
     )
     rows = []
     for scenario, g in scenario_graphs:
-        matrix, _ = augmented_csr(g, snap)
+        solver = core_solver(g, snap)
         for name, members in groups.items():
-            times = node_times(g, snap, members, matrix=matrix)
+            times = node_times(g, snap, members, solver=solver)
             if grid is not None:
                 polys = grid.isochrones(g, times.dist, snap, members, pts, minutes)
             else:
