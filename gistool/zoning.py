@@ -80,6 +80,66 @@ def cell_adjacency(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return i[edge][order], j[edge][order], length[edge][order]
 
 
+def _lattice_adjacency(
+    grid: gpd.GeoDataFrame, geoms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`cell_adjacency` of a grid from :func:`gistool.units.make_grid_units`, by lattice.
+
+    Cells only share a border with their four lattice neighbours (a clipped
+    cell lies inside its square); two whole squares side by side share their
+    full side, whose length is read off their bounds — the difference GEOS
+    takes of the same coordinates — and only pairs with a clipped cell go
+    through the boundary overlay. Same pairs, order and lengths as
+    :func:`cell_adjacency`; ``None`` when ``grid`` is not such a grid.
+    """
+    import shapely
+
+    size = grid.attrs.get("grid_size")
+    if size is None or "row" not in grid.columns or "col" not in grid.columns or geoms.size < 2:
+        return None
+    rows = grid["row"].to_numpy(np.int64)
+    cols = grid["col"].to_numpy(np.int64)
+    ncol = int(cols.max()) + 2
+    flat = rows * ncol + cols
+    order = np.argsort(flat, kind="stable")
+    if np.any(np.diff(flat[order]) == 0):
+        return None  # two cells in one square: not a lattice
+    bounds = shapely.bounds(geoms)
+    whole = (shapely.get_num_coordinates(geoms) == 5) & (
+        shapely.area(geoms) == float(size) * float(size)
+    )
+    pi, pj, horizontal = [], [], []
+    for step, is_h in ((1, True), (ncol, False)):  # east and south neighbours
+        pos = np.searchsorted(flat[order], flat + step)
+        ok = pos < flat.size
+        hit = np.zeros(flat.size, dtype=bool)
+        hit[ok] = flat[order][pos[ok]] == flat[ok] + step
+        a = np.flatnonzero(hit)
+        pi.append(a)
+        pj.append(order[pos[hit]])
+        horizontal.append(np.full(a.size, is_h))
+    i, j, h = np.concatenate(pi), np.concatenate(pj), np.concatenate(horizontal)
+    i, j = np.minimum(i, j), np.maximum(i, j)
+    length = np.empty(i.size)
+    bi, bj = bounds[i], bounds[j]  # xmin, ymin, xmax, ymax
+    # whole squares whose common side has the very same coordinates in both
+    same_side = np.where(
+        h[:, None],
+        bi[:, [2, 1, 3]] == bj[:, [0, 1, 3]],  # east: x_max(i) = x_min(j), same y range
+        bi[:, [1, 0, 2]] == bj[:, [3, 0, 2]],  # south: y_min(i) = y_max(j), same x range
+    ).all(axis=1)
+    both = whole[i] & whole[j] & same_side
+    b = bi[both]
+    length[both] = np.where(h[both], b[:, 3] - b[:, 1], b[:, 2] - b[:, 0])
+    rest = ~both
+    edges = shapely.boundary(geoms[np.r_[i[rest], j[rest]]])
+    length[rest] = shapely.length(shapely.intersection(edges[: rest.sum()], edges[rest.sum() :]))
+    scale = float(np.sqrt(np.median(shapely.area(geoms)))) or 1.0
+    edge = length > 1e-9 * scale
+    srt = np.lexsort((j[edge], i[edge]))
+    return i[edge][srt], j[edge][srt], length[edge][srt]
+
+
 def _check_grid(grid: gpd.GeoDataFrame, level_column: str) -> np.ndarray:
     if grid.crs is None:
         msg = "zoning: layer 'grid' has no CRS; set it (grid.set_crs(...)) before zoning"
@@ -197,7 +257,8 @@ def zone_labels(
     n = geoms.size
     if n == 0:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    i, j, length = cell_adjacency(geoms)
+    lattice = _lattice_adjacency(grid, geoms)
+    i, j, length = cell_adjacency(geoms) if lattice is None else lattice
     same = cell_level[i] == cell_level[j]
     graph = coo_matrix((np.ones(int(same.sum())), (i[same], j[same])), shape=(n, n))
     nz, comp = connected_components(graph, directed=False)

@@ -30,6 +30,37 @@ def grid_from_levels(levels: list[list[int]], **columns: list[list[float]]) -> g
     return gpd.GeoDataFrame(data, geometry=geoms, crs="EPSG:4547")
 
 
+@pytest.mark.parametrize("size", [500.0, 333.3])
+def test_lattice_adjacency_equals_the_overlay(size, monkeypatch):
+    # clipped cells, a hole, two parts, an odd cell size: the lattice shortcut
+    # gives the same pairs, order and lengths (to the bit) as cell_adjacency,
+    # and so the same zones
+    import gistool.zoning as zoning
+    from gistool.units import make_grid_units
+
+    a = shapely.Polygon(
+        [(0, 0), (4100, 0), (4100, 2600), (0, 3100)],
+        holes=[[(1200, 700), (2100, 700), (2100, 1600), (1200, 1600)]],
+    )
+    b = shapely.box(5200, 400, 6900, 2300)
+    bd = gpd.GeoDataFrame(geometry=[a, b], crs="EPSG:4547")
+    g = make_grid_units(bd, size=size)
+    geoms = np.asarray(g.geometry.array, dtype=object)
+    fast = zoning._lattice_adjacency(g, geoms)
+    slow = cell_adjacency(geoms)
+    assert fast is not None
+    for x, y in zip(fast, slow, strict=True):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+    assert (slow[2] == slow[2].max()).sum() > 10  # whole sides among them
+    g["risk_level"] = (g["row"] + 2 * g["col"]) % 5 + 1
+    z_fast = make_zones(g, min_area=0.4e6)
+    monkeypatch.setattr(zoning, "_lattice_adjacency", lambda grid, geoms: None)
+    z_slow = make_zones(g, min_area=0.4e6)
+    assert z_fast.drop(columns="geometry").equals(z_slow.drop(columns="geometry"))
+    assert shapely.equals_exact(z_fast.geometry.values, z_slow.geometry.values, tolerance=0).all()
+
+
 def test_adjacency_by_shared_edges_not_corners():
     g = grid_from_levels([[1, 2], [2, 1]])
     i, j, length = cell_adjacency(np.asarray(g.geometry.array))
