@@ -169,6 +169,7 @@ def level_indicators(
     exposed_site: np.ndarray | None = None,
     flood_fractions: Mapping[int, pd.DataFrame] | None = None,
     params: AssessParams | None = None,
+    enterprise_positions: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """H, E, V, C and their sub-indicators for one unit layer.
 
@@ -194,6 +195,9 @@ def level_indicators(
         overlay engine.
     params
         Parameters (defaults when ``None``).
+    enterprise_positions
+        Position in ``units`` of each enterprise (−1 = none), when already
+        known (:func:`gistool.hazard.assign_points`).
 
     Population is the units' own ``population`` column when they have one
     (villages), else the sum of their pieces (areal weighting); the rural
@@ -250,7 +254,9 @@ def level_indicators(
             above_scale_factor=ep.above_scale_factor,
             major_hazard_bonus=ep.major_hazard_bonus,
         )
-    sums = enterprise_sums(units, enterprises, weights=w, exposed_site=exposed_site)
+    sums = enterprise_sums(
+        units, enterprises, weights=w, exposed_site=exposed_site, positions=enterprise_positions
+    )
     E = exposure_index(
         units,
         pop,
@@ -657,6 +663,8 @@ def score_levels(
     from gistool.hazard import assign_points
 
     p = params or AssessParams()
+    # enterprises → villages once: village sums and the enterprises' village columns
+    vpos = None if enterprises is None else assign_points(enterprises, data.villages)
     ind: dict[str, gpd.GeoDataFrame] = {}
     for name, (units, pos) in unit_levels(data, grid, pieces).items():
         ind[name] = level_indicators(
@@ -668,11 +676,11 @@ def score_levels(
             exposed_site=exposed,
             flood_fractions=dict(fractions.get(name) or {}) or None,
             params=p,
+            enterprise_positions=vpos if name == "villages" else None,
         )
     weights, ahp = factor_weights(ind["villages"], p.weighting)
     scored = {name: score_level(gdf, weights, params=p) for name, gdf in ind.items()}
-    if enterprises is not None:
-        vpos = assign_points(enterprises, scored["villages"])
+    if enterprises is not None and vpos is not None:
         codes = scored["villages"]["code"].astype(str).to_numpy()
         lv = scored["villages"]["risk_level"].to_numpy()
         enterprises["village_code"] = np.where(vpos >= 0, codes[np.maximum(vpos, 0)], None)
