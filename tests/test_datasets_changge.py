@@ -120,17 +120,20 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
 
 def test_source_key_changes_when_a_generator_changes(monkeypatch, tmp_path):
     src = Path(changge_module.__file__).parent
+    pkg = tmp_path / "gistool" / "datasets"
     for name in changge_module._SOURCE_FILES:
-        target = tmp_path / name
+        target = pkg / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if (src / name).exists():
             target.write_bytes((src / name).read_bytes())
-    monkeypatch.setattr(changge_module, "_PACKAGE_DIR", tmp_path)
+    monkeypatch.setattr(changge_module, "_PACKAGE_DIR", pkg)
     key = changge_module.source_key()
     assert key == changge_module.source_key()
-    with (tmp_path / "points.py").open("a") as fh:
-        fh.write("\n# changed\n")
-    assert changge_module.source_key() != key
+    for changed in ("points.py", "../io/write.py"):  # a generator, a writer
+        with (pkg / changed).open("a") as fh:
+            fh.write("\n# changed\n")
+        assert changge_module.source_key() != key
+        key = changge_module.source_key()
 
 
 def test_concurrent_loads_generate_once(monkeypatch, tmp_path):

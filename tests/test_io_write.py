@@ -19,6 +19,7 @@ from affine import Affine
 
 from gistool.errors import CRSError, DataRepairWarning, OutputError
 from gistool.io import read_layer, write_layer, write_raster, write_table
+from gistool.io.write import write_gpkg_layers
 
 
 @pytest.fixture
@@ -55,6 +56,21 @@ def test_round_trip(tmp_path: Path, villages: gpd.GeoDataFrame, suffix: str) -> 
     # GeoJSON (RFC 7946) keeps 7 decimals of a degree, about 1 cm
     np.testing.assert_allclose(got.area.to_numpy(), [1e6, 1e6], rtol=1e-5)
     _no_temp_left(tmp_path)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_gpkg_missing_text_is_null_not_nan(tmp_path: Path, villages: gpd.GeoDataFrame,
+                                           dtype: object) -> None:
+    """A missing name is NULL in the GeoPackage (pandas' string dtype holds it as NaN)."""
+    villages = villages.copy()
+    villages["name"] = pd.Series(["后河村", None], dtype=dtype)
+    path = tmp_path / "villages.gpkg"
+    write_layer(villages, path)
+    write_gpkg_layers({"villages": villages}, tmp_path / "two.gpkg")
+    for p in (path, tmp_path / "two.gpkg"):
+        raw = pyogrio.read_dataframe(p, read_geometry=False)
+        assert raw["name"].iloc[0] == "后河村"
+        assert pd.isna(raw["name"].iloc[1])
 
 
 def test_gpkg_keeps_other_layers(tmp_path: Path, villages: gpd.GeoDataFrame) -> None:

@@ -342,15 +342,24 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, final: Path, *, overwrite: bool) -> 
     return final
 
 
+def _missing(value: object) -> bool:
+    """None, ``pd.NA``, NaN or NaT: a missing text cell (``str(nan)`` would write "nan")."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and value != value
+    )
+
+
 def gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A copy of ``gdf`` with columns a GeoPackage stores faithfully.
 
-    Text-like objects become ``str`` (or None), infinite floats become NaN
+    Text-like objects become ``str`` (missing values — None, NA, NaN — become
+    None, i.e. NULL, never the text "nan"), infinite floats become NaN
     (SQLite has no infinity), the index is dropped and ``attrs`` cleared;
     booleans stay booleans (GeoPackage stores them with a boolean subtype).
     """
     import numpy as np
-    import pandas as pd
 
     out = gdf.reset_index(drop=True).copy()
     out.attrs = {}
@@ -359,7 +368,7 @@ def gpkg_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         s = out[col]
         if s.dtype == object or str(s.dtype).startswith(("string", "str")):
-            out[col] = s.map(lambda v: None if v is None or v is pd.NA else str(v)).astype(object)
+            out[col] = s.map(lambda v: None if _missing(v) else str(v)).astype(object)
         elif s.dtype.kind == "f":
             out[col] = s.replace([np.inf, -np.inf], np.nan)
     return out
