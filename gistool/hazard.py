@@ -58,6 +58,8 @@ __all__ = [
 DEPTH_BREAKS: tuple[float, ...] = (0.15, 0.5, 1.0, 2.0)
 #: Score of each depth class.
 DEPTH_SCORES: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0)
+#: Bands larger than this are read in strips (bytes; see :func:`read_raster`).
+READ_STRIP_BYTES: int = 64 * 2**20
 #: Score of each geohazard susceptibility class.
 SUSCEPTIBILITY_SCORES: dict[str, float] = {"high": 3.0, "medium": 2.0, "low": 1.0}
 
@@ -156,14 +158,32 @@ def read_raster(path: str | Path) -> tuple[np.ndarray, Any, float | None]:
 
     The tuple is accepted by :func:`flood_class_fractions`,
     :func:`grid_class_fractions` and :func:`gistool.overlay.zonal_stats`, so a
-    raster shared by several unit layers is read from disk only once.
+    raster shared by several unit layers is read from disk only once. A band
+    larger than :data:`READ_STRIP_BYTES` is read in strips of whole block rows
+    (GDAL's block cache then holds one strip, not a second copy of the band).
     """
     import rasterio
+    from rasterio.windows import Window
 
     from gistool.overlay import RasterGrid
 
     with rasterio.open(path) as src:
-        return src.read(1), RasterGrid.from_raster(src), src.nodata
+        grid, nodata = RasterGrid.from_raster(src), src.nodata
+        height, width, dtype = src.height, src.width, np.dtype(src.dtypes[0])
+        block = src.block_shapes[0][0]
+        rows = max(block, READ_STRIP_BYTES // max(width * dtype.itemsize, 1) // block * block)
+        if rows >= height:
+            return src.read(1), grid, nodata
+    # GDAL keeps the decoded blocks of an open dataset in its cache (up to
+    # GDAL_CACHEMAX, 5 % of RAM): a whole-band read would hold a second copy of
+    # a large band there. Strips of whole block rows, each from a freshly
+    # opened dataset, bound that copy to one strip (same values).
+    out = np.empty((height, width), dtype=dtype)
+    for r0 in range(0, height, rows):
+        n = min(rows, height - r0)
+        with rasterio.open(path) as src:
+            src.read(1, window=Window(0, r0, width, n), out=out[r0 : r0 + n])
+    return out, grid, nodata
 
 
 def _grid_geometry(grid: gpd.GeoDataFrame) -> tuple[float, float, float] | None:

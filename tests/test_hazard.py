@@ -211,6 +211,27 @@ def test_grid_block_fractions_by_hand_with_nan_and_a_high_nodata():
     assert f["frac_wet"].tolist() == [0.75, 0.25, 1.0, 0.5]
 
 
+@pytest.mark.parametrize("strip_bytes", [1, 3000, 10**9])
+def test_read_raster_in_strips_equals_one_read(tmp_path, monkeypatch, strip_bytes):
+    import gistool.hazard as hazard
+
+    rng = np.random.default_rng(5)
+    depth = rng.choice([0.0, 0.3, 1.2, np.nan, NODATA], size=(70, 45)).astype("float32")
+    path = tmp_path / "tiled.tif"
+    with rasterio.open(
+        path, "w", driver="GTiff", width=45, height=70, count=1, dtype="float32", crs=CRS,
+        transform=Affine(10.0, 0.0, 0.0, 0.0, -10.0, 700.0), nodata=NODATA,
+        tiled=True, blockxsize=16, blockysize=16, compress="deflate",
+    ) as dst:
+        dst.write(depth, 1)
+    monkeypatch.setattr(hazard, "READ_STRIP_BYTES", strip_bytes)  # 1: one block row a strip
+    arr, grid, nodata = hazard.read_raster(path)
+    np.testing.assert_array_equal(arr, depth)
+    assert arr.dtype == np.float32
+    assert (grid.width, grid.height, nodata) == (45, 70, NODATA)
+    assert grid.transform == Affine(10.0, 0.0, 0.0, 0.0, -10.0, 700.0)
+
+
 def test_grid_densities_use_the_nominal_cell_area():
     from gistool.hazard import density_area_km2
     from gistool.units import make_grid_units
