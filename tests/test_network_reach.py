@@ -232,3 +232,27 @@ def test_snapping_equals_shapely_nearest(seed):
     np.testing.assert_allclose(s.fraction, ref, atol=1e-7)
     on = shapely.line_interpolate_point(geoms[s.edge], s.fraction, normalized=True)
     np.testing.assert_allclose(np.stack([s.x, s.y], 1), shapely.get_coordinates(on), atol=1e-6)
+
+
+def test_apply_flood_samples_a_raster_once_per_graph(flooded_grid, monkeypatch, tmp_path):
+    """The same scenario twice samples the band once; a rewritten raster is sampled again."""
+    import gistool.network.flood as flood
+
+    g, path = flooded_grid
+    calls = []
+    real = flood.sample_edge_depth
+    monkeypatch.setattr(flood, "sample_edge_depth",
+                        lambda graph, p: calls.append(p) or real(graph, p))
+    first = apply_flood(g, path)
+    second = apply_flood(g, path, cut_depth=5.0)  # other thresholds, same depths
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first.max_depth, second.max_depth)
+    assert sorted(second.affected["status"]) == ["slowed", "slowed"]
+    second.max_depth[:] = -1  # callers get copies
+    np.testing.assert_array_equal(apply_flood(first.graph, path).max_depth, first.max_depth)
+    assert len(calls) == 1  # the flood graph shares the cache
+    with rasterio.open(path) as ds:
+        depth, origin = ds.read(1), ds.transform
+    write_depth(path, np.where(depth > 0, 0.0, depth), origin.c, origin.f)
+    assert len(apply_flood(g, path).affected) == 0
+    assert len(calls) == 2

@@ -158,6 +158,31 @@ def _max_along(ds, geoms: np.ndarray, step: float, tr: pyproj.Transformer | None
     return out
 
 
+def _cached_edge_depth(graph: RoadGraph, depth_raster: str | Path) -> np.ndarray:
+    """:func:`sample_edge_depth`, memoised on the graph's shared ``meta``.
+
+    Keyed by the raster file's resolved path, size and modification time (and
+    the edge table, which a flood scenario shares with its graph), so the same
+    scenario applied twice in a run — for the risk index and for the run's
+    layers — samples the band once, and a rewritten file is sampled again.
+    """
+    path = Path(depth_raster)
+    try:
+        st = path.stat()
+    except OSError:
+        return sample_edge_depth(graph, path)  # reports the unreadable file
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    cache = graph.meta.setdefault("_edge_depth", {})
+    hit = cache.get(key)
+    if hit is not None and hit[0] is graph.edges:
+        return hit[1].copy()
+    depth = sample_edge_depth(graph, path)
+    while len(cache) >= 4:  # a few scenarios, 8 bytes per edge each
+        cache.pop(next(iter(cache)))
+    cache[key] = (graph.edges, depth.copy())
+    return depth
+
+
 def apply_flood(
     graph: RoadGraph,
     depth_raster: str | Path,
@@ -192,7 +217,7 @@ def apply_flood(
     if not 0 < slow_depth <= cut_depth:
         msg = f"flood thresholds need 0 < slow_depth ({slow_depth}) <= cut_depth ({cut_depth})"
         raise InputError(msg)
-    depth = sample_edge_depth(graph, depth_raster)
+    depth = _cached_edge_depth(graph, depth_raster)
     elevated = graph.edges["elevated"].to_numpy(dtype=bool)
     cut = (depth >= cut_depth) & ~elevated
     slowed = (depth >= slow_depth) & ~cut & ~elevated
