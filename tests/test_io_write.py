@@ -250,6 +250,21 @@ def test_write_raster_cog(tmp_path: Path) -> None:
         assert src.transform == transform
 
 
+@pytest.mark.parametrize("cog", [True, False])
+def test_write_raster_predictor_switch(tmp_path: Path, cog: bool) -> None:
+    """predictor=False writes plain DEFLATE; the values are the same either way."""
+    depth = np.zeros((600, 700), dtype="float32")
+    depth[200:260, 100:500] = np.linspace(0.1, 2.5, 400, dtype="float32")
+    transform = Affine(10, 0, 470000, 0, -10, 3790000)
+    with_p, without = tmp_path / "p.tif", tmp_path / "n.tif"
+    write_raster(depth, with_p, transform=transform, crs="EPSG:4547", cog=cog)
+    write_raster(depth, without, transform=transform, crs="EPSG:4547", cog=cog, predictor=False)
+    for path, tag in ((with_p, "3"), (without, None)):
+        with rasterio.open(path) as src:
+            assert src.tags(ns="IMAGE_STRUCTURE").get("PREDICTOR") == tag
+            np.testing.assert_array_equal(src.read(1), depth)
+
+
 def test_write_raster_refuses(tmp_path: Path) -> None:
     t = Affine(10, 0, 0, 0, -10, 0)
     with pytest.raises(CRSError, match="no CRS given"):

@@ -247,6 +247,7 @@ def write_dataset(layers: dict[str, Any], directory: Path) -> dict[str, Any]:
             transform=layers["transform"],
             crs=crs,
             nodata=NODATA,
+            predictor=False,  # mostly dry (0): half the decode time without it
         )
     manifest = {
         "dataset": DATASET_VERSION,
