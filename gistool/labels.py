@@ -154,7 +154,19 @@ COLUMN_HEADINGS: Final[dict[str, str]] = {
     "village_risk_level": "所在村风险等级",
     "category_name": "行业类别名称",
     "color_name": "四色",
+    # network layers (critical links, routes)
+    "scenario": "情景",
+    "edge_id": "路段编号",
+    "road_class": "道路等级",
+    "increase_weighted_minutes": "加权通行时间增加(分钟)",
+    "isolated_targets": "孤立目标数",
+    "isolated_weight": "孤立目标权重",
+    "isolated_population": "孤立人口",
+    "downstream_weight": "经由该路段的目标权重",
 }
+
+#: Network scenario → Chinese name.
+SCENARIOS: Final[dict[str, str]] = {"normal": "常态", "flood": "洪涝"}
 
 
 def risk_level_name(level: int) -> str:

@@ -203,3 +203,29 @@ def test_two_writes_are_byte_identical(tmp_path) -> None:
     a = write_report(result(), tmp_path / "a.html", **kw)
     b = write_report(result(), tmp_path / "b.html", **kw)
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_critical_links_table_in_chinese(tmp_path) -> None:
+    """Road class, scenario and headings read in Chinese; an unnamed road is blank."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    crit = gpd.GeoDataFrame(
+        {"rank": [1, 2], "edge_id": [17, 4], "name": ["许昌路", None],
+         "road_class": ["national", "village"], "increase_weighted_minutes": [1234.5, 0.0],
+         "isolated_targets": [0, 3], "isolated_weight": [0.0, 812.0],
+         "downstream_weight": [5000.0, 812.0], "scenario": ["flood", "flood"]},
+        geometry=shapely.linestrings([[(0, 0), (1, 0)], [(1, 0), (2, 0)]]), crs="EPSG:4547",
+    )
+    out = tmp_path / "report.html"
+    write_report(result(), out, data=study_area(), maps={}, network={"critical_links": crit},
+                 date="2026-11-29", embed_font=False)
+    text = out.read_text(encoding="utf-8")
+    section = text[text.index("关键路段"):]
+    section = section[: section.index("</table>")]
+    cells = [c.strip() for c in _parse(section).text if c.strip()]
+    for want in ("情景", "道路等级", "路段编号", "孤立目标数", "洪涝", "国道", "村道", "许昌路"):
+        assert want in cells, want
+    assert not {"flood", "national", "village", "nan", "None"} & set(cells)
+    assert np.isin(["1,234.500", "1234.500"], cells).any()

@@ -43,20 +43,25 @@ def _environment() -> Any:
 
 def _network_tables(network: Mapping[str, Any]) -> list[Table]:
     out: list[Table] = []
+    from gistool.labels import FACILITY_KINDS, ROAD_CLASSES, SCENARIOS
+
     crit = network.get("critical_links")
     if crit is not None and len(crit):
-        out.append(table_from_frame(crit, "关键路段 Critical links", max_rows=20))
+        df = pd.DataFrame(crit.drop(columns=crit.geometry.name)).copy()
+        if "road_class" in df:
+            names = {k: v[0] for k, v in ROAD_CLASSES.items()}
+            df["road_class"] = df["road_class"].map(names).fillna(df["road_class"])
+        if "scenario" in df:
+            df["scenario"] = df["scenario"].map(SCENARIOS).fillna(df["scenario"])
+        out.append(table_from_frame(df, "关键路段 Critical links", max_rows=20))
     iso = network.get("isochrones")
     if iso is not None and len(iso) and {"minutes", "area_km2"} <= set(iso.columns):
         cols = [c for c in ("kind", "scenario", "minutes", "area_km2") if c in iso.columns]
         df = pd.DataFrame(iso[cols]).copy()
         if "kind" in df:
-            from gistool.labels import FACILITY_KINDS
-
             df["kind"] = df["kind"].map(FACILITY_KINDS).fillna(df["kind"])
         if "scenario" in df:
-            df["scenario"] = df["scenario"].map({"normal": "常态", "flood": "洪涝"}).fillna(
-                df["scenario"])
+            df["scenario"] = df["scenario"].map(SCENARIOS).fillna(df["scenario"])
         out.append(table_from_frame(
             df, "救援等时圈面积 Isochrone areas",
             headings={"kind": "设施类型", "scenario": "情景", "minutes": "时间(分钟)"},

@@ -18,6 +18,7 @@ from gistool.labels import (
     RISK_GRADES,
     RISK_LEVELS,
     ROAD_CLASSES,
+    SCENARIOS,
     heading,
 )
 from gistool.webmap.geometry import (
@@ -351,7 +352,7 @@ def webmap(
         uniq = np.unique(minutes[np.isfinite(minutes)])
         colour_of = {m: _ISO_COLOURS[min(i, len(_ISO_COLOURS) - 1)] for i, m in enumerate(uniq)}
         rs = []
-        for s, zh in (("normal", "常态"), ("flood", "洪涝")):
+        for s, zh in SCENARIOS.items():
             m = scen == s
             if not m.any():
                 continue
